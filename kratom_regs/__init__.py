@@ -1,0 +1,30 @@
+"""kratom_regs: the cited, versioned legal status of kratom by jurisdiction.
+
+    >>> import kratom_regs as kr
+    >>> kr.status("Alabama")["status"]
+    'banned'
+
+Importing is cheap: pandas and frictionless load only when a DataFrame or a
+validation is asked for.
+"""
+
+from ._version import __version__
+from .api import applicable, citations_for, history, jurisdictions, list_tables, load, status
+from .errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound, KratomRegsError
+from .loader import package_path
+
+__all__ = [
+    "AmbiguousJurisdiction",
+    "DataPackageError",
+    "JurisdictionNotFound",
+    "KratomRegsError",
+    "__version__",
+    "applicable",
+    "citations_for",
+    "history",
+    "jurisdictions",
+    "list_tables",
+    "load",
+    "package_path",
+    "status",
+]

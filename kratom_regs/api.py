@@ -1,0 +1,184 @@
+"""The public questions: what is the status here, since when, under which law, citing what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from .loader import Package, current_package, parse_day
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_PERIOD_SKIP = {"jurisdiction_id", "is_current"}
+
+
+def _pkg(version: str | None) -> Package:
+    if version is None:
+        return current_package()
+    from .releases import open_release
+
+    return open_release(version)
+
+
+def _citation_index(pkg: Package) -> dict[str, Any]:
+    idx = pkg.index
+    if "citations" not in idx:
+        idx["citations"] = {c["citation_id"]: c for c in pkg.rows("citations")}
+        by_period: dict[str, list[str]] = {}
+        for r in pkg.rows("status_period_citations"):
+            by_period.setdefault(r["period_id"], []).append(r["citation_id"])
+        idx["period_citations"] = by_period
+        idx["events"] = {e["event_id"]: e for e in pkg.rows("events")}
+        by_event: dict[str, list[str]] = {}
+        for r in pkg.rows("event_citations"):
+            by_event.setdefault(r["event_id"], []).append(r["citation_id"])
+        idx["event_citations"] = by_event
+    return idx
+
+
+def _citation(c: dict[str, str]) -> dict[str, Any]:
+    return {
+        "citation_id": c["citation_id"],
+        "kind": c["kind"],
+        "title": c["title"],
+        "publisher": c["publisher"] or None,
+        "url": c["url"] or None,
+        "accessed_date": c["accessed_date"] or None,
+        "is_legal_instrument": c["is_legal_instrument"] == "true",
+    }
+
+
+def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
+    idx = _citation_index(pkg)
+    out: dict[str, Any] = {k: (v if v != "" else None) for k, v in p.items() if k not in _PERIOD_SKIP}
+    if out.get("min_age") is not None:
+        out["min_age"] = int(out["min_age"])
+    start = idx["events"].get(p["start_event_id"]) if p["start_event_id"] else None
+    out["law"] = (
+        {
+            "event_id": start["event_id"],
+            "title": start["title"],
+            "official_citation": start["official_citation"],
+            "enacted_date": start["enacted_date"] or None,
+            "effective_date": start["effective_date"] or None,
+        }
+        if start
+        else None
+    )
+    out["citations"] = [_citation(idx["citations"][c]) for c in idx["period_citations"].get(p["period_id"], [])]
+    return out
+
+
+def _find_period(pkg: Package, jid: str, day: dt.date) -> dict[str, str]:
+    iso = day.isoformat()
+    for p in pkg.period_rows(jid):
+        if (p["valid_from"] == "" or p["valid_from"] <= iso) and (p["valid_to"] == "" or iso < p["valid_to"]):
+            return p
+    raise AssertionError(f"{jid}: periods do not cover {iso}")  # the build guarantees coverage
+
+
+def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:
+    """The coded status in force in one jurisdiction on a day (default: today)."""
+    pkg = _pkg(version)
+    jid = pkg.resolve(query)
+    day = parse_day(as_of)
+    j = pkg.index["juris"][jid]
+    answer: dict[str, Any] = {
+        "jurisdiction_id": jid,
+        "name": j["name"],
+        "level": j["level"],
+        "parent_id": j["parent_id"] or None,
+        "as_of": day.isoformat(),
+    }
+    answer.update(_period_dict(pkg, _find_period(pkg, jid, day)))
+    return answer
+
+
+def history(query: str, *, version: str | None = None) -> dict[str, Any]:
+    """Every status period and every event (binding or tracked) of one jurisdiction."""
+    pkg = _pkg(version)
+    jid = pkg.resolve(query)
+    idx = _citation_index(pkg)
+    j = pkg.index["juris"][jid]
+    events = []
+    for e in sorted((e for e in idx["events"].values() if e["jurisdiction_id"] == jid),
+                    key=lambda e: (e["effective_date"] or e["enacted_date"] or "9999", e["event_id"])):
+        ev: dict[str, Any] = {k: (v if v != "" else None) for k, v in e.items() if k != "jurisdiction_id"}
+        ev["is_binding"] = e["is_binding"] == "true"
+        ev["citations"] = [_citation(idx["citations"][c]) for c in idx["event_citations"].get(e["event_id"], [])]
+        events.append(ev)
+    return {
+        "jurisdiction_id": jid,
+        "name": j["name"],
+        "level": j["level"],
+        "periods": [_period_dict(pkg, p) for p in pkg.period_rows(jid)],
+        "events": events,
+    }
+
+
+def citations_for(query: str, *, version: str | None = None) -> list[dict[str, Any]]:
+    """Every document cited for a jurisdiction (events, verifications, claims)."""
+    pkg = _pkg(version)
+    jid = pkg.resolve(query)
+    idx = _citation_index(pkg)
+    ids: list[str] = []
+    for e in pkg.rows("events"):
+        if e["jurisdiction_id"] == jid:
+            ids += idx["event_citations"].get(e["event_id"], [])
+    vers = {v["verification_id"] for v in pkg.rows("verifications") if v["jurisdiction_id"] == jid}
+    ids += [r["citation_id"] for r in pkg.rows("verification_citations") if r["verification_id"] in vers]
+    ids += [c["citation_id"] for c in pkg.rows("claims") if c["jurisdiction_id"] == jid]
+    return [_citation(idx["citations"][c]) for c in dict.fromkeys(ids)]
+
+
+def applicable(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> list[dict[str, Any]]:
+    """The rules in force at every level that applies to a place, most local first.
+
+    Levels are never merged: a city ban does not make its state banned, and a state's
+    law does not hide the federal one. Each entry is a status() answer with its level.
+    """
+    pkg = _pkg(version)
+    jid = pkg.resolve(query)
+    chain = []
+    cur: str | None = jid
+    while cur:
+        chain.append(cur)
+        cur = pkg.index["juris"][cur]["parent_id"] or None
+    if "XX-UN" in pkg.index["juris"] and "XX-UN" not in chain:
+        chain.append("XX-UN")
+    return [status(c, as_of, version=version) for c in chain]
+
+
+def jurisdictions(level: str | None = None, status: str | None = None, *,  # noqa: A002 - mirrors the column
+                  as_of: str | dt.date | None = None, version: str | None = None) -> list[dict[str, Any]]:
+    """Jurisdictions with their status on a day, optionally filtered by level and status."""
+    pkg = _pkg(version)
+    day = parse_day(as_of)
+    out = []
+    for jid, j in sorted(pkg.index["juris"].items()):
+        if level is not None and j["level"] != level:
+            continue
+        p = _find_period(pkg, jid, day)
+        if status is not None and p["status"] != status:
+            continue
+        out.append({
+            "jurisdiction_id": jid, "name": j["name"], "level": j["level"], "parent_id": j["parent_id"] or None,
+            "status": p["status"], "valid_from": p["valid_from"] or None, "confidence": p["confidence"] or None,
+        })
+    return out
+
+
+def list_tables(*, version: str | None = None) -> list[str]:
+    return [r["name"] for r in _pkg(version).descriptor["resources"]]
+
+
+def load(table: str, *, version: str | None = None, raw: bool = False) -> pd.DataFrame | bytes:
+    """A table as a pandas DataFrame with dtypes from its table schema (or its CSV bytes)."""
+    pkg = _pkg(version)
+    data = pkg.raw(table)
+    if raw:
+        return data
+    from .frames import read_table
+
+    return read_table(data, pkg.resource(table)["schema"])

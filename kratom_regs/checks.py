@@ -1,0 +1,30 @@
+"""`kratom-regs validate`: records, cross-record rules, canonical form and the built package."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .build import compile_package, frictionless_errors, write_package
+from .errors import RecordsInvalid
+from .lint import lint_records
+
+
+def validate_all(root: Path) -> tuple[list[str], str]:
+    """(problems, summary). Writes nothing inside root."""
+    try:
+        built = compile_package(root)
+    except RecordsInvalid as exc:
+        return exc.sink.lines(), ""
+    problems = [f"{rel}: not in canonical form (run `kratom-regs lint --fix`)" for rel in lint_records(root)]
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "datapackage"
+        write_package(built, target)
+        problems += frictionless_errors(target / "datapackage.json")
+    counts = {k: len(v) for k, v in built.tables.items()}
+    researched = sum(1 for r in built.tables["current_status"] if r["status"] != "unknown")
+    summary = (
+        f"valid: {counts['jurisdictions']} jurisdictions ({researched} researched), {counts['events']} events, "
+        f"{counts['citations']} citations, {counts['status_periods']} status periods; frictionless: valid"
+    )
+    return problems, summary

@@ -1,0 +1,178 @@
+"""Reads the bundled data package: fast lookups with the csv module, DataFrames on demand.
+
+Nothing heavy is imported here at module level: `import kratom_regs` must stay cheap
+(pandas only loads inside `load()`). The package data lives inside the wheel as
+kratom_regs/_data; in a source checkout (editable install) it is the repository's
+datapackage/ folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from .errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound
+
+_PKG_ROOT = Path(__file__).resolve().parent
+
+
+def package_path() -> Traversable:
+    """The folder holding datapackage.json (inside the wheel, or the source checkout)."""
+    bundled = resources.files("kratom_regs") / "_data"
+    if bundled.joinpath("datapackage.json").is_file():
+        return bundled
+    checkout = _PKG_ROOT.parent / "datapackage"
+    if (checkout / "datapackage.json").is_file():
+        return checkout  # type: ignore[return-value]
+    raise DataPackageError("no bundled data package found: reinstall kratom-regs or run `kratom-regs build`")
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
+
+
+@dataclass
+class Package:
+    """One data package opened for reading (the current one, or a release)."""
+
+    root: Traversable
+    descriptor: dict[str, Any]
+    verify: bool = True
+    _tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    _index: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, root: Traversable | None = None, verify: bool = True) -> Package:
+        root = root or package_path()
+        try:
+            desc = json.loads(root.joinpath("datapackage.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DataPackageError(f"{root}: datapackage.json is missing") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataPackageError(f"{root}/datapackage.json: not valid JSON ({exc})") from None
+        if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list):
+            raise DataPackageError(f"{root}/datapackage.json: no resources list")
+        return cls(root, desc, verify)
+
+    @property
+    def version(self) -> str:
+        return str(self.descriptor.get("version"))
+
+    @property
+    def as_of(self) -> str:
+        return str(self.descriptor.get("as_of"))
+
+    def resource(self, name: str) -> dict[str, Any]:
+        for res in self.descriptor["resources"]:
+            if isinstance(res, dict) and res.get("name") == name:
+                return res
+        names = [r.get("name") for r in self.descriptor["resources"] if isinstance(r, dict)]
+        raise DataPackageError(f"no table {name!r} in the data package (tables: {', '.join(map(str, names))})")
+
+    def raw(self, name: str) -> bytes:
+        """The table's CSV bytes, checked against the hash the build recorded."""
+        res = self.resource(name)
+        path = str(res.get("path", ""))
+        if not path or path.startswith(("/", "\\")) or ".." in Path(path).parts:
+            raise DataPackageError(f"table {name!r}: unsafe path {path!r} in datapackage.json")
+        try:
+            data = self.root.joinpath(path).read_bytes()
+        except FileNotFoundError:
+            raise DataPackageError(f"table {name!r}: file {path} is missing from the data package") from None
+        if self.verify:
+            expected = str(res.get("hash", ""))
+            algo, _, digest = expected.partition(":")
+            if algo != "sha256" or hashlib.sha256(data).hexdigest() != digest:
+                raise DataPackageError(
+                    f"table {name!r}: {path} does not match the sha256 recorded in datapackage.json "
+                    "(the file was changed after the build)"
+                )
+        return data
+
+    def rows(self, name: str) -> list[dict[str, str]]:
+        if name not in self._tables:
+            text = self.raw(name).decode("utf-8")
+            reader = csv.DictReader(io.StringIO(text))
+            expected = [f["name"] for f in self.resource(name)["schema"]["fields"]]
+            if reader.fieldnames != expected:
+                raise DataPackageError(f"table {name!r}: header {reader.fieldnames} does not match its schema")
+            rows = list(reader)
+            if any(None in r for r in rows):
+                raise DataPackageError(f"table {name!r}: a row has more cells than the header")
+            self._tables[name] = rows
+        return self._tables[name]
+
+    # -- indexes -------------------------------------------------------------------------
+    def _build_index(self) -> None:
+        juris = {r["jurisdiction_id"]: r for r in self.rows("jurisdictions")}
+        names: dict[str, set[str]] = {}
+        for jid, r in juris.items():
+            keys = {jid, r["name"], *(a for a in r["aliases"].split("|") if a)}
+            for k in keys:
+                names.setdefault(_normalise(k), set()).add(jid)
+        periods: dict[str, list[dict[str, str]]] = {}
+        for p in self.rows("status_periods"):
+            periods.setdefault(p["jurisdiction_id"], []).append(p)
+        for plist in periods.values():
+            plist.sort(key=lambda p: p["valid_from"])  # '' (open start) sorts first
+        self._index = {"juris": juris, "names": names, "periods": periods, "by_id": {k.casefold(): k for k in juris}}
+
+    @property
+    def index(self) -> dict[str, Any]:
+        if not self._index:
+            self._build_index()
+        return self._index
+
+    def resolve(self, query: str) -> str:
+        """Jurisdiction id for a name, ISO code, USPS code or alias; never a guess."""
+        idx = self.index
+        exact = idx["by_id"].get(query.strip().casefold())
+        if exact is not None:
+            return exact
+        key = _normalise(query)
+        hits = idx["names"].get(key)
+        if hits and len(hits) == 1:
+            return next(iter(hits))
+        if hits:
+            raise AmbiguousJurisdiction(query, sorted(f"{h} ({idx['juris'][h]['name']})" for h in hits))
+        close = difflib.get_close_matches(key, list(idx["names"]), n=5, cutoff=0.75)
+        suggestions = []
+        for c in close:
+            for jid in sorted(idx["names"][c]):
+                label = f"{idx['juris'][jid]['name']} ({jid})"
+                if label not in suggestions:
+                    suggestions.append(label)
+        raise JurisdictionNotFound(query, suggestions)
+
+    def period_rows(self, jid: str) -> list[dict[str, str]]:
+        return self.index["periods"].get(jid, [])
+
+
+@cache
+def current_package() -> Package:
+    return Package.open()
+
+
+def parse_day(value: str | dt.date | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"as_of must be a date like 2019-06-01, not {value!r}") from None

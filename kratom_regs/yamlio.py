@@ -1,0 +1,101 @@
+"""Safe YAML reading and canonical YAML writing for records.
+
+Records come from many hands and, via proposals, from the web: loading must never run
+code, expand anchor bombs or read something that is not UTF-8 text. Writing always gives
+the same bytes for the same record, which is what the lint step checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_RECORD_BYTES = 1_000_000
+
+
+class YamlError(ValueError):
+    """A file is not a safe, well-formed YAML mapping."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases (no billion-laughs expansion)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise YamlError(f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in records")
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise YamlError(f"line {event.start_mark.line + 1}: YAML anchors (&name) are not allowed in records")
+        return super().compose_node(parent, index)
+
+
+def _reject_tags(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    raise YamlError(f"line {node.start_mark.line + 1}: YAML tag {node.tag!r} is not allowed in records")
+
+
+_NoAliasLoader.add_multi_constructor("!", _reject_tags)
+_NoAliasLoader.add_multi_constructor("tag:", _reject_tags)
+
+
+def parse_yaml_bytes(data: bytes) -> dict[str, Any]:
+    if len(data) > MAX_RECORD_BYTES:
+        raise YamlError(f"file is {len(data):,} bytes; records are limited to {MAX_RECORD_BYTES:,}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        value = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - the loader is a hardened SafeLoader
+    except YamlError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise YamlError(f"{where}malformed YAML: {problem}") from None
+    if not isinstance(value, dict):
+        raise YamlError("the file must hold a YAML mapping (key: value pairs)")
+    return value
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    return parse_yaml_bytes(path.read_bytes())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:  # noqa: FBT001, FBT002
+        return super().increase_indent(flow, False)
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+_Dumper.add_representer(dt.date, yaml.SafeDumper.represent_date)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Canonical text: key order as given, no None values, block style, width 100."""
+    return yaml.dump(
+        _plain(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )

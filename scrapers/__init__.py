@@ -1,0 +1,1 @@
+"""Scrapers: one module per source, proposing changes for review; never editing records directly."""
