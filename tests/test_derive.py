@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kratom_regs.derive import derive_periods, period_at
+from kratom_regs.models import JurisdictionRecord
+
+from .conftest import JURISDICTIONS
+
+
+def periods(jid: str):
+    return derive_periods(JurisdictionRecord.model_validate(JURISDICTIONS[jid]), jid)
+
+
+def test_unresearched_is_one_unknown_period() -> None:
+    (p,) = derive_periods(None, "FR")
+    assert p.values["status"] == "unknown" and p.valid_from is None and p.valid_to is None
+
+
+def test_verified_baseline_is_legal_then_ban() -> None:
+    ps = periods("US-AL")
+    assert [p.values["status"] for p in ps] == ["legal", "banned"]
+    assert ps[0].valid_to == ps[1].valid_from == dt.date(2016, 5, 10)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [("2016-05-09", "legal"), ("2016-05-10", "banned"), ("2030-01-01", "banned")],
+)
+def test_as_of_at_the_edges(day: str, expected: str) -> None:
+    ps = periods("US-AL")
+    assert period_at(ps, dt.date.fromisoformat(day)).values["status"] == expected
+
+
+def test_unverified_baseline_is_unknown_and_tracked_bills_set_nothing() -> None:
+    ps = periods("TH")
+    assert [(p.valid_from, p.values["status"]) for p in ps] == [
+        (None, "unknown"),
+        (dt.date(1979, 1, 1), "banned"),
+        (dt.date(2021, 8, 24), "legal"),
+        (dt.date(2022, 8, 27), "regulated"),
+    ]
+    assert ps[-1].values["min_age"] == 18
+    assert "th-bill" not in ps[-1].event_ids
+
+
+def test_variables_carry_over() -> None:
+    last = periods("TH")[-1]
+    assert last.values["possession"] == "legal"  # set by the 2021 event, kept by the 2022 one
+
+
+def test_temporary_order_expires() -> None:
+    ps = periods("US")
+    rules = [(p.valid_from, p.valid_to, p.values["analogues_rule"]) for p in ps]
+    assert rules == [
+        (None, dt.date(2026, 8, 26), "none"),
+        (dt.date(2026, 8, 26), dt.date(2028, 8, 26), "scheduled"),
+        (dt.date(2028, 8, 26), None, "none"),
+    ]
+    assert all(p.values["status"] == "legal" for p in ps)  # an analogue schedule is not a leaf ban
+
+
+def test_periods_are_consecutive() -> None:
+    for jid in JURISDICTIONS:
+        ps = periods(jid)
+        assert ps[0].valid_from is None and ps[-1].valid_to is None
+        for a, b in zip(ps, ps[1:], strict=False):
+            assert a.valid_to == b.valid_from
+            assert a.values != b.values
