@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from .loader import Package, current_package, parse_day
+from .loader import Package, get_package, parse_day
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -14,11 +14,7 @@ _PERIOD_SKIP = {"jurisdiction_id", "is_current"}
 
 
 def _pkg(version: str | None) -> Package:
-    if version is None:
-        return current_package()
-    from .releases import open_release
-
-    return open_release(version)
+    return get_package(version)
 
 
 def _citation_index(pkg: Package) -> dict[str, Any]:
@@ -150,7 +146,7 @@ def applicable(query: str, as_of: str | dt.date | None = None, *, version: str |
     return [status(c, as_of, version=version) for c in chain]
 
 
-def jurisdictions(level: str | None = None, status: str | None = None, *,  # noqa: A002 - mirrors the column
+def jurisdictions(level: str | None = None, status: str | None = None, *,
                   as_of: str | dt.date | None = None, version: str | None = None) -> list[dict[str, Any]]:
     """Jurisdictions with their status on a day, optionally filtered by level and status."""
     pkg = _pkg(version)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,7 @@ def _table(rows: list[list[str]], headers: list[str], title: str | None = None) 
         t.add_column(h, overflow="fold")
     for r in rows:
         t.add_row(*[str(c) if c is not None else "" for c in r])
-    Console(soft_wrap=False, width=max(100, min(160, click.get_terminal_size()[0]))).print(t)
+    Console(soft_wrap=False, width=max(100, min(160, shutil.get_terminal_size((120, 40)).columns))).print(t)
 
 
 def _law_line(ans: dict[str, Any]) -> str:

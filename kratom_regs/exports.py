@@ -6,19 +6,11 @@ import json
 from pathlib import Path
 
 from .fsutil import replace_dir, write_text_atomic
-from .loader import Package, current_package
-
-
-def _package(version: str | None) -> Package:
-    if version is None:
-        return current_package()
-    from .releases import open_release
-
-    return open_release(version)
+from .loader import get_package
 
 
 def export_package(fmt: str, output: Path, *, version: str | None = None) -> Path:
-    pkg = _package(version)
+    pkg = get_package(version)
     names = [r["name"] for r in pkg.descriptor["resources"]]
     if fmt == "csv":
         blobs = {f"data/{n}.csv": pkg.raw(n) for n in names}

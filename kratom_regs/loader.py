@@ -167,6 +167,15 @@ def current_package() -> Package:
     return Package.open()
 
 
+def get_package(version: str | None = None) -> Package:
+    """The bundled package, or a past release by version."""
+    if version is None:
+        return current_package()
+    from .releases import open_release
+
+    return open_release(version)
+
+
 def parse_day(value: str | dt.date | None) -> dt.date:
     if value is None:
         return dt.date.today()

@@ -137,7 +137,9 @@ class Event(Strict):
         _check_precision(self.effective_date, self.effective_date_precision or DatePrecision.DAY)
         if self.is_binding:
             if self.effective_date is None:
-                raise ValueError("a binding event needs an effective_date")
+                raise ValueError(
+                    "a binding event needs an effective_date (use month or year precision when the day is unknown)"
+                )
             if self.basis in NON_BINDING_BASES:
                 raise ValueError(f"basis '{self.basis}' is never law, so is_binding must be false")
         elif self.sets.changed() or self.substances:

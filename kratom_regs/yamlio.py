@@ -21,17 +21,22 @@ class YamlError(ValueError):
     """A file is not a safe, well-formed YAML mapping."""
 
 
+_FULL = "write each value out in full"
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases (no billion-laughs expansion)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise YamlError(f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed in records")
+            line = event.start_mark.line + 1
+            raise YamlError(f"line {line}: YAML aliases (*name) are not allowed in records; {_FULL}")
         event = self.peek_event()
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
-            raise YamlError(f"line {event.start_mark.line + 1}: YAML anchors (&name) are not allowed in records")
+            line = event.start_mark.line + 1
+            raise YamlError(f"line {line}: YAML anchors (&name) are not allowed in records; {_FULL}")
         return super().compose_node(parent, index)
 
 
@@ -51,7 +56,7 @@ def parse_yaml_bytes(data: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start})") from None
     try:
-        value = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - the loader is a hardened SafeLoader
+        value = yaml.load(text, Loader=_NoAliasLoader)
     except YamlError:
         raise
     except yaml.YAMLError as exc:
@@ -81,7 +86,7 @@ def _plain(value: Any) -> Any:
 
 
 class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:  # noqa: FBT001, FBT002
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
         return super().increase_indent(flow, False)
 
 

@@ -107,9 +107,8 @@ def built_repo(repo: Path) -> Path:
 @pytest.fixture
 def mini_pkg(built_repo: Path, monkeypatch: pytest.MonkeyPatch):
     """The constructed package, opened as if it were the bundled one."""
-    from kratom_regs import api
-    from kratom_regs.loader import Package
+    from kratom_regs import loader
 
-    pkg = Package.open(built_repo / "datapackage")
-    monkeypatch.setattr(api, "current_package", lambda: pkg)
+    pkg = loader.Package.open(built_repo / "datapackage")
+    monkeypatch.setattr(loader, "current_package", lambda: pkg)
     return pkg

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -66,6 +67,6 @@ def test_periods_are_consecutive() -> None:
     for jid in JURISDICTIONS:
         ps = periods(jid)
         assert ps[0].valid_from is None and ps[-1].valid_to is None
-        for a, b in zip(ps, ps[1:], strict=False):
+        for a, b in itertools.pairwise(ps):
             assert a.valid_to == b.valid_from
             assert a.values != b.values

@@ -89,7 +89,7 @@ def test_resolution(mini_pkg: Package, query: str, jid: str) -> None:
 
 
 def test_ambiguous_and_unknown_names(mini_pkg: Package) -> None:
-    with pytest.raises(kr.AmbiguousJurisdiction, match="GE .*US-GA"):
+    with pytest.raises(kr.AmbiguousJurisdiction, match=r"GE .*US-GA"):
         mini_pkg.resolve("Georgia")
     with pytest.raises(kr.JurisdictionNotFound, match="Alabama"):
         kr.status("Alabamma")
@@ -125,7 +125,7 @@ def test_missing_resource_file(built_repo: Path) -> None:
 
 
 def test_missing_descriptor(tmp_path: Path) -> None:
-    with pytest.raises(DataPackageError, match="datapackage.json is missing"):
+    with pytest.raises(DataPackageError, match=r"datapackage\.json is missing"):
         Package.open(tmp_path)
 
 
@@ -137,6 +137,9 @@ def test_check_detects_stale_package(built_repo: Path) -> None:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, kratom_regs; print(sorted(m for m in ('pandas', 'frictionless', 'pydantic') if m in sys.modules))"
+    code = (
+        "import sys, kratom_regs; "
+        "print(sorted(m for m in ('pandas', 'frictionless', 'pydantic') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
