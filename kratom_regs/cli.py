@@ -211,3 +211,26 @@ def lint(root: Path, fix: bool) -> None:
         click.echo("not in canonical form (run `kratom-regs lint --fix`):\n  " + "\n  ".join(changed), err=True)
         sys.exit(1)
     click.echo(f"rewrote {len(changed)} file(s)" if fix else "all record files are canonical")
+
+
+#: Command groups that live in their own modules (kratom_regs/cli_<name>.py, each with a COMMANDS list),
+#: so scrapers, releases and outputs can grow without all editing this file.
+EXTENSIONS = ("scrape", "release", "outputs")
+
+
+def _register_extensions() -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        module_name = f"{__package__}.cli_{name}"
+        try:
+            mod = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        for cmd in mod.COMMANDS:
+            main.add_command(cmd)
+
+
+_register_extensions()
