@@ -215,7 +215,7 @@ def lint(root: Path, fix: bool) -> None:
 
 #: Command groups that live in their own modules (kratom_regs/cli_<name>.py, each with a COMMANDS list),
 #: so scrapers, releases and outputs can grow without all editing this file.
-EXTENSIONS = ("scrape", "release", "outputs")
+EXTENSIONS = ("scrape", "release", "outputs", "site")
 
 
 def _register_extensions() -> None:

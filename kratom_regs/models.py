@@ -53,6 +53,8 @@ def _check_precision(value: dt.date | None, precision: DatePrecision) -> None:
 
 def _coarse_before(a: dt.date, pa: DatePrecision | None, b: dt.date, pb: DatePrecision | None) -> bool:
     """Is a surely before b, comparing at the coarser of the two precisions?"""
+    if DatePrecision.BEFORE in (pa, pb):
+        return False  # an upper bound cannot contradict the other date
     rank = {None: 0, DatePrecision.DAY: 0, DatePrecision.MONTH: 1, DatePrecision.YEAR: 2}
     coarse = max(rank[pa], rank[pb])
     key = (lambda d: (d.year,)) if coarse == 2 else (lambda d: (d.year, d.month)) if coarse == 1 else (lambda d: d)
@@ -91,8 +93,6 @@ class SubstanceEntry(Strict):
     def _threshold_pairs(self) -> SubstanceEntry:
         if (self.threshold_value is None) != (self.threshold_unit is None):
             raise ValueError("threshold_value and threshold_unit go together")
-        if self.rule is SubstanceRule.LIMIT and self.threshold_value is None:
-            raise ValueError("a 'limit' rule needs threshold_value and threshold_unit")
         return self
 
 

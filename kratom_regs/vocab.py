@@ -123,6 +123,10 @@ class DatePrecision(Vocab):
     DAY = "day", "The exact day is known."
     MONTH = "month", "Only the month is known; the date is the 1st of that month."
     YEAR = "year", "Only the year is known; the date is 1 January."
+    BEFORE = (
+        "before",
+        "The exact date is unknown; sources show the act was in force by this date, so periods start here.",
+    )
 
 
 class Level(Vocab):

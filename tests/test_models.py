@@ -29,7 +29,7 @@ def test_valid_event_parses() -> None:
         ({"basis": "bill"}, "is_binding must be false"),
         ({"effective_date": None}, "needs an effective_date"),
         ({"event_id": "../etc/passwd"}, "pattern"),
-        ({"substances": [{"substance": "seven_oh", "rule": "limit"}]}, "threshold"),
+        ({"substances": [{"substance": "seven_oh", "rule": "limit", "threshold_value": 2}]}, "go together"),
     ],
 )
 def test_bad_event_is_rejected(change: dict, message: str) -> None:

@@ -1,0 +1,297 @@
+"""Choropleth maps of status (US states, DC and territories; the world) as SVG, PNG or HTML.
+
+Everything is drawn offline from geometry vendored in kratom_regs/geo (see its
+ATTRIBUTION.md): the TopoJSON is inlined into the Vega-Lite spec, and the renderer is
+allowed no base URL at all, so a spec that pointed at the network would fail loudly
+instead of rendering an empty map. altair and vl-convert are imported inside functions
+because `import kratom_regs` must stay light.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .fsutil import write_bytes_atomic
+from .loader import Package, get_package, parse_day
+from .vocab import Status
+
+if TYPE_CHECKING:
+    import altair as alt
+
+REGIONS = ("us", "world")
+FORMATS = ("svg", "png", "html")
+
+#: ColorBrewer RdBu (4 classes, rated colourblind-safe) from prohibitive to permissive, and a neutral
+#: grey for unknown: readers with red-green colour blindness still see the order by lightness and hue.
+STATUS_COLOURS: dict[str, str] = {
+    Status.BANNED: "#ca0020",
+    Status.RESTRICTED: "#f4a582",
+    Status.REGULATED: "#92c5de",
+    Status.LEGAL: "#0571b0",
+    Status.UNKNOWN: "#d9d9d9",
+}
+#: World features without an ISO 3166-1 code of their own (Somaliland, N. Cyprus, ...).
+NOT_CODED = "not coded"
+NOT_CODED_COLOUR = "#ffffff"
+
+#: Short meanings for the legend: a reader must not need the README to read the map.
+LEGEND_MEANINGS: dict[str, str] = {
+    Status.BANNED: "controlled, possession an offence",
+    Status.RESTRICTED: "sale or import prohibited",
+    Status.REGULATED: "legal under kratom-specific rules",
+    Status.LEGAL: "no kratom-specific law found",
+    Status.UNKNOWN: "not researched yet",
+    NOT_CODED: "no ISO code of its own",
+}
+
+#: us-atlas keys states by FIPS code; ISO 3166-2 uses USPS codes. A fixed public code list.
+FIPS_TO_USPS: dict[str, str] = {
+    "01": "AL", "02": "AK", "04": "AZ", "05": "AR", "06": "CA", "08": "CO", "09": "CT", "10": "DE", "11": "DC",
+    "12": "FL", "13": "GA", "15": "HI", "16": "ID", "17": "IL", "18": "IN", "19": "IA", "20": "KS", "21": "KY",
+    "22": "LA", "23": "ME", "24": "MD", "25": "MA", "26": "MI", "27": "MN", "28": "MS", "29": "MO", "30": "MT",
+    "31": "NE", "32": "NV", "33": "NH", "34": "NJ", "35": "NM", "36": "NY", "37": "NC", "38": "ND", "39": "OH",
+    "40": "OK", "41": "OR", "42": "PA", "44": "RI", "45": "SC", "46": "SD", "47": "TN", "48": "TX", "49": "UT",
+    "50": "VT", "51": "VA", "53": "WA", "54": "WV", "55": "WI", "56": "WY", "60": "AS", "66": "GU", "69": "MP",
+    "72": "PR", "78": "VI",
+}
+#: Places the Albers USA projection cannot show (it draws only the 50 states), plus DC, which is
+#: too small to see at national scale: each gets its own zoomed panel under the main map.
+US_INSETS = ("11", "72", "78", "66", "69", "60")
+#: world-atlas features without an id, matched by name.
+WORLD_NAME_IDS = {"Kosovo": "XK"}
+#: US territories are coded under the US (US-PR); their ISO 3166-1 shapes on the world map take that row.
+US_TERRITORIES = ("PR", "GU", "VI", "AS", "MP")
+
+SOURCE_GEOMETRY = {
+    "us": "Boundaries: US Census Bureau via us-atlas (ISC)",
+    "world": "Boundaries: Natural Earth via world-atlas (ISC)",
+}
+
+
+@cache
+def _topology(name: str) -> str:
+    return (resources.files("kratom_regs") / "geo" / name).read_text(encoding="utf-8")
+
+
+def topology(region: str) -> dict[str, Any]:
+    """A fresh copy of the region's vendored TopoJSON (callers annotate its properties)."""
+    name = {"us": "us-states-10m.json", "world": "world-countries-50m.json"}[region]
+    return json.loads(_topology(name))
+
+
+def world_feature_ids() -> dict[str, str | None]:
+    """world-atlas feature id (ISO numeric, or the name when it has none) → our jurisdiction id."""
+    import pycountry
+
+    out: dict[str, str | None] = {}
+    for g in topology("world")["objects"]["countries"]["geometries"]:
+        fid = g.get("id")
+        if fid is None:
+            out[g["properties"]["name"]] = WORLD_NAME_IDS.get(g["properties"]["name"])
+            continue
+        country = pycountry.countries.get(numeric=fid)
+        alpha2 = country.alpha_2 if country else None
+        out[fid] = f"US-{alpha2}" if alpha2 in US_TERRITORIES else alpha2
+    return out
+
+
+def statuses_on(pkg: Package, day: dt.date) -> dict[str, dict[str, str]]:
+    """jurisdiction id → the period in force on `day` (as CSV strings), for every jurisdiction."""
+    iso = day.isoformat()
+    out: dict[str, dict[str, str]] = {}
+    for jid in pkg.index["juris"]:
+        for p in pkg.period_rows(jid):
+            if (p["valid_from"] == "" or p["valid_from"] <= iso) and (p["valid_to"] == "" or iso < p["valid_to"]):
+                out[jid] = p
+                break
+    return out
+
+
+def _law_text(pkg: Package, period: dict[str, str]) -> str:
+    eid = period.get("start_event_id") or ""
+    if not eid:
+        return ""
+    events = pkg.index.setdefault("_events_by_id", {e["event_id"]: e for e in pkg.rows("events")})
+    event = events.get(eid)
+    return event["official_citation"] if event else ""
+
+
+def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str | None], day: dt.date,
+              link: str | None) -> dict[str, int]:
+    """Write status, name and link into each geometry's properties; count features per status."""
+    periods = statuses_on(pkg, day)
+    juris = pkg.index["juris"]
+    counts: dict[str, int] = {}
+    for g in geometries:
+        key = g.get("id") if g.get("id") is not None else g["properties"].get("name", "")
+        jid = ids.get(key)
+        props = g.setdefault("properties", {})
+        if jid is None or jid not in juris:
+            props.update(status=NOT_CODED, name=props.get("name", ""), jurisdiction_id="", since="", law="",
+                         href="", tip=f"{props.get('name', '')}: not coded")
+        else:
+            p = periods[jid]
+            since = p["valid_from"]
+            law = _law_text(pkg, p)
+            tip = f"{juris[jid]['name']}: {p['status']}" + (f" since {since}" if since else "") + (
+                f" ({law})" if law else "")
+            props.update(status=p["status"], name=juris[jid]["name"], jurisdiction_id=jid, since=since, law=law,
+                         href=link.format(id=jid) if link else "", tip=tip)
+        counts[props["status"]] = counts.get(props["status"], 0) + 1
+    return counts
+
+
+def _colour_scale(domain: list[str]) -> alt.Scale:
+    import altair as alt
+
+    colours = {**STATUS_COLOURS, NOT_CODED: NOT_CODED_COLOUR}
+    return alt.Scale(domain=domain, range=[colours[d] for d in domain])
+
+
+def _legend(domain: list[str], counts: dict[str, int]) -> alt.Legend:
+    import altair as alt
+
+    labels = {d: f"{d}: {LEGEND_MEANINGS[d]} ({counts.get(d, 0)})" for d in domain}
+    return alt.Legend(title="Status of the kratom leaf", orient="bottom", direction="vertical", columns=2,
+                      labelExpr=f"{json.dumps(labels)}[datum.label]", labelLimit=320, symbolStrokeColor="#555",
+                      symbolStrokeWidth=0.5, symbolType="square", symbolSize=180)
+
+
+def _shapes(data: alt.InlineData, feature_filter: str | None, domain: list[str], counts: dict[str, int],
+            with_legend: bool, link: bool) -> alt.Chart:
+    import altair as alt
+
+    chart = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=0.5)
+    if feature_filter:
+        chart = chart.transform_filter(feature_filter)
+    enc: dict[str, Any] = {
+        "color": alt.Color("properties.status:N", scale=_colour_scale(domain),
+                           legend=_legend(domain, counts) if with_legend else None),
+        "tooltip": alt.Tooltip("properties.tip:N", title="status"),
+        "description": alt.Description("properties.tip:N"),
+    }
+    if link:
+        enc["href"] = alt.Href("properties.href:N")
+    return chart.encode(**enc)
+
+
+def _titles(pkg: Package, region: str, day: dt.date) -> tuple[str, list[str], str]:
+    verified = f" (data checked to {pkg.as_of})" if day.isoformat() != pkg.as_of else ""
+    if region == "us":
+        periods = statuses_on(pkg, day)
+        federal = periods["US"]["status"] if "US" in periods else Status.UNKNOWN.value
+        title = "Kratom's legal status in US states, DC and territories"
+        sub = [f"State and territory law in force on {day.isoformat()}{verified}.",
+               f"Federal law ({federal} on that day) and county or city rules apply on top; levels are never merged."]
+    else:
+        title = "Kratom's legal status by country"
+        sub = [f"National law in force on {day.isoformat()}{verified}. US territories are shown with their own law.",
+               "Subnational rules (US states, Australian states, cities) are on the jurisdiction pages."]
+    source = (f"Source: kratom-regs {pkg.version}, data as of {pkg.as_of}, CC BY 4.0. Not legal advice. "
+              f"{SOURCE_GEOMETRY[region]}.")
+    return title, sub, source
+
+
+def build_chart(region: str, *, as_of: str | dt.date | None = None, version: str | None = None,
+                pkg: Package | None = None, link: str | None = None) -> alt.TopLevelMixin:
+    """The map as an altair chart. `link` (e.g. "j/{id}.html") makes every shape a link."""
+    import altair as alt
+
+    if region not in REGIONS:
+        raise ValueError(f"--region must be one of {', '.join(REGIONS)}, not {region!r}")
+    pkg = pkg or get_package(version)
+    day = parse_day(as_of) if as_of is not None else dt.date.fromisoformat(pkg.as_of)
+    topo = topology(region)
+    obj = "states" if region == "us" else "countries"
+    ids: dict[str, str | None] = (
+        {f: f"US-{u}" for f, u in FIPS_TO_USPS.items()} if region == "us" else world_feature_ids()
+    )
+    counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, day, link)
+    if region == "us":  # the nation outline is not used; drop it so every output stays small
+        topo["objects"].pop("nation", None)
+    else:
+        topo["objects"].pop("land", None)
+    data = alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=obj))
+    domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
+    title, subtitle, source = _titles(pkg, region, day)
+
+    if region == "us":
+        inset_ids = ", ".join(json.dumps(i) for i in US_INSETS)
+        main = _shapes(data, f"indexof([{inset_ids}], datum.id) < 0", domain, counts, True, link is not None)
+        main = main.project(type="albersUsa").properties(width=860, height=500)
+        panels = []
+        names = {g["id"]: g["properties"]["name"] for g in topo["objects"][obj]["geometries"]}
+        for fid in US_INSETS:
+            label = {"11": "District of Columbia", "69": "Northern Mariana Is."}.get(fid, names[fid])
+            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, False, link is not None)
+            panels.append(panel.project(type="mercator").properties(
+                width=120, height=90, title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal")))
+        body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), spacing=10)
+    else:
+        body = _shapes(data, None, domain, counts, True, link is not None).project(type="equalEarth").properties(
+            width=960, height=500)
+    footer = alt.Chart(alt.InlineData(values=[{"t": source}])).mark_text(
+        align="left", baseline="top", fontSize=11, color="#444", x=0, y=0).encode(text="t:N").properties(
+        width=860 if region == "us" else 960, height=16)
+    return alt.vconcat(body, footer, spacing=12).properties(
+        title=alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=20, subtitleFontSize=13,
+                              subtitleColor="#333", offset=12),
+        padding=16, background="white",
+    ).configure_view(stroke=None).configure_legend(titleFontSize=12, labelFontSize=12)
+
+
+def render(chart: alt.TopLevelMixin, fmt: str) -> bytes:
+    """SVG, PNG (2× scale) or a self-contained HTML page; no network is allowed while rendering."""
+    import vl_convert as vlc
+
+    spec = chart.to_dict()
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec, allowed_base_urls=[]).encode("utf-8")
+    if fmt == "png":
+        return bytes(vlc.vegalite_to_png(spec, scale=2, allowed_base_urls=[]))
+    if fmt == "html":
+        return safe_html(spec).encode("utf-8")
+    raise ValueError(f"map format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+_PLACEHOLDER = {"mark": "point", "description": "kratom-regs placeholder"}
+_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+
+
+def safe_html(spec: dict[str, Any]) -> str:
+    """A self-contained page (Vega bundled inline, no CDN) whose embedded JSON cannot end its <script>.
+
+    vl-convert writes the spec with plain json.dumps, so a record containing "</script>" would
+    end the script element. We render a placeholder page and put the spec in ourselves with
+    "<", ">" and "&" written as JSON unicode escapes (the same string to the parser). The
+    "open in editor" action is off: it would post the data to a website.
+    """
+    import vl_convert as vlc
+
+    page: str = vlc.vegalite_to_html(_PLACEHOLDER, bundle=True)
+    spec_line = f"const spec = {json.dumps(_PLACEHOLDER, separators=(',', ':'))};"
+    opts_line = 'const opts = {"renderer":"svg"}'
+    if page.count(spec_line) != 1 or page.count(opts_line) != 1:
+        raise RuntimeError("vl-convert's HTML template changed: cannot embed the map safely")
+    payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        payload = payload.replace(ch, esc)
+    page = page.replace(spec_line, f"const spec = {payload};", 1)
+    return page.replace(opts_line, f"const opts = {json.dumps(_OPTIONS)};", 1)
+
+
+def write_map(region: str, output: Path, *, as_of: str | None = None, version: str | None = None) -> Path:
+    """Render the map in the format the file name asks for and write it atomically."""
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"-o must end in .svg, .png or .html, not {output.name!r}")
+    data = render(build_chart(region, as_of=as_of, version=version), fmt)
+    write_bytes_atomic(output, data)
+    return output
+

@@ -1,0 +1,80 @@
+"""Runs sources live, from recordings (--replay) or while recording (--record), and queues proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kratom_regs.fsutil import write_text_atomic
+from kratom_regs.review import Proposal, enqueue
+
+from .base import RunContext, Source
+from .errors import ScraperError
+from .http import Fetcher, LiveTransport, RecordingTransport, ReplayTransport, Snapshot, Transport, api_key
+from .registry import SOURCES
+
+CACHE_DIR = Path(".cache/kratom-regs")
+
+
+@dataclass
+class RunResult:
+    source: str
+    proposals: list[Proposal] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def _state_path(root: Path, source: str) -> Path:
+    return root / CACHE_DIR / "state" / f"{source}.json"
+
+
+def run_source(
+    root: Path, name: str, *, since: dt.date | None = None, replay: Path | None = None,
+    record: Path | None = None, transport: Transport | None = None, progress: Callable[[str], None] = print,
+    sleep: Callable[[float], None] | None = None, queue: bool = True,
+) -> RunResult:
+    """One source, end to end. A failure is reported for this source and queues nothing from it."""
+    if name not in SOURCES:
+        raise ScraperError(f"unknown source {name!r}; known: {', '.join(sorted(SOURCES))}")
+    src: Source = SOURCES[name]()
+    today = dt.date.today()
+    if transport is None:
+        if replay is not None:
+            folder = replay / name if (replay / name / "manifest.json").is_file() else replay
+            transport = ReplayTransport(folder)
+            recorded = transport.manifest.get("recorded_at")
+            if recorded:
+                today = dt.date.fromisoformat(str(recorded)[:10])
+            if since is None and transport.manifest.get("since"):
+                since = dt.date.fromisoformat(transport.manifest["since"])
+        else:
+            if src.key_env:
+                api_key(src.key_env, name)  # fail early, before any request, if the key is missing
+            transport = LiveTransport(root / CACHE_DIR / "http", expire_after_s=3600)
+    if record is not None:
+        transport = RecordingTransport(transport, record / name, name)
+        transport.manifest["since"] = (since or src.default_since).isoformat()
+    fetcher_kwargs: dict[str, Any] = {}
+    if sleep is not None:
+        fetcher_kwargs["sleep"] = sleep
+    snapshot = None if replay is not None else Snapshot(root / CACHE_DIR / "raw")
+    fetcher = Fetcher(name, transport, src.policy, snapshot, **fetcher_kwargs)
+    state_file = _state_path(root, name)
+    state = json.loads(state_file.read_text()) if state_file.is_file() else {}
+    ctx = RunContext(fetcher, today, since or src.default_since, state, progress)
+    result = RunResult(name)
+    try:
+        result.proposals = src.run(ctx)
+    except ScraperError as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        return result
+    if queue:
+        result.queued, result.skipped = enqueue(root, result.proposals)
+    if replay is None:
+        write_text_atomic(state_file, json.dumps(ctx.state, indent=1, sort_keys=True))
+    return result
