@@ -151,18 +151,6 @@ def list_(status_: str | None, level: str | None, as_of: str | None, as_json: bo
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
-@click.option("--version", "data_version", help="Export this past release.")
-def export(fmt: str, output: Path, data_version: str | None) -> None:
-    """Write the data: csv (a folder with datapackage.json and every table) or json (one file)."""
-    from .exports import export_package
-
-    written = export_package(fmt, output, version=data_version)
-    click.echo(f"wrote {written}")
-
-
-@main.command()
 @_root_option
 def validate(root: Path) -> None:
     """Check every record and the package they build, listing every problem."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -62,10 +63,21 @@ FIPS_TO_USPS: dict[str, str] = {
 #: Places the Albers USA projection cannot show (it draws only the 50 states), plus DC, which is
 #: too small to see at national scale: each gets its own zoomed panel under the main map.
 US_INSETS = ("11", "72", "78", "66", "69", "60")
+#: Short inset labels: the atlas's own names are long or in ISO's inverted form.
+INSET_LABELS = {"11": "District of Columbia", "69": "Northern Mariana Islands", "78": "US Virgin Islands"}
 #: world-atlas features without an id, matched by name.
 WORLD_NAME_IDS = {"Kosovo": "XK"}
+#: ISO numeric codes left off the world map: Antarctica (AQ).
+WORLD_NOT_DRAWN = frozenset({"010"})
+#: A country whose bounding box is smaller than this (square degrees) is invisible at world scale:
+#: when it has a researched status it also gets a dot, so Singapore or Malta cannot disappear.
+SMALL_AREA = 6.0
 #: US territories are coded under the US (US-PR); their ISO 3166-1 shapes on the world map take that row.
 US_TERRITORIES = ("PR", "GU", "VI", "AS", "MP")
+
+#: The renderer resolves a relative link against its own default base URL; links are written against
+#: this reserved (.invalid never resolves) base and the base is cut from the SVG, leaving them relative.
+LINK_BASE = "https://kratom-regs.invalid/"
 
 SOURCE_GEOMETRY = {
     "us": "Boundaries: US Census Bureau via us-atlas (ISC)",
@@ -82,6 +94,32 @@ def topology(region: str) -> dict[str, Any]:
     """A fresh copy of the region's vendored TopoJSON (callers annotate its properties)."""
     name = {"us": "us-states-10m.json", "world": "world-countries-50m.json"}[region]
     return json.loads(_topology(name))
+
+
+def _arc_points(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
+    """Every arc of a quantized TopoJSON as absolute lon/lat points (the format's delta encoding undone)."""
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    arcs = []
+    for arc in topo["arcs"]:
+        x = y = 0
+        pts = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            pts.append((x * sx + tx, y * sy + ty))
+        arcs.append(pts)
+    return arcs
+
+
+def feature_bounds(topo: dict[str, Any], geometries: list[dict[str, Any]]) -> list[tuple[float, float, float, float]]:
+    """(west, south, east, north) of each geometry of the topology."""
+    arcs = _arc_points(topo)
+    out = []
+    for g in geometries:
+        rings = g["arcs"] if g["type"] == "Polygon" else [r for poly in g["arcs"] for r in poly]
+        pts = [p for ring in rings for i in ring for p in arcs[i if i >= 0 else ~i]]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        out.append((min(xs), min(ys), max(xs), max(ys)))
+    return out
 
 
 def world_feature_ids() -> dict[str, str | None]:
@@ -141,7 +179,7 @@ def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str
             tip = f"{juris[jid]['name']}: {p['status']}" + (f" since {since}" if since else "") + (
                 f" ({law})" if law else "")
             props.update(status=p["status"], name=juris[jid]["name"], jurisdiction_id=jid, since=since, law=law,
-                         href=link.format(id=jid) if link else "", tip=tip)
+                         href=LINK_BASE + link.format(id=jid) if link else "", tip=tip)
         counts[props["status"]] = counts.get(props["status"], 0) + 1
     return counts
 
@@ -157,19 +195,25 @@ def _legend(domain: list[str], counts: dict[str, int]) -> alt.Legend:
     import altair as alt
 
     labels = {d: f"{d}: {LEGEND_MEANINGS[d]} ({counts.get(d, 0)})" for d in domain}
-    return alt.Legend(title="Status of the kratom leaf", orient="bottom", direction="vertical", columns=2,
+    return alt.Legend(title="Status of the kratom leaf", orient="top", direction="vertical", columns=3,
                       labelExpr=f"{json.dumps(labels)}[datum.label]", labelLimit=320, symbolStrokeColor="#555",
                       symbolStrokeWidth=0.5, symbolType="square", symbolSize=180)
 
 
 def _shapes(data: alt.InlineData, feature_filter: str | None, domain: list[str], counts: dict[str, int],
-            with_legend: bool, link: bool) -> alt.Chart:
+            with_legend: bool, link: bool, inset: bool = False) -> alt.Chart:
     import altair as alt
 
-    chart = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=0.5)
+    chart = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=2.5 if inset else 0.5, clip=inset)
     if feature_filter:
         chart = chart.transform_filter(feature_filter)
-    enc: dict[str, Any] = {
+    enc: dict[str, Any] = {}
+    if NOT_CODED in domain:  # white "not coded" areas need an outline to stand apart from the sea
+        enc["stroke"] = alt.condition(f"datum.properties.status === {json.dumps(NOT_CODED)}", alt.value("#888888"),
+                                      alt.value("#ffffff"))
+    if inset:  # small islands vanish at any scale: outline them in their own colour so they stay visible
+        enc["stroke"] = alt.Stroke("properties.status:N", scale=_colour_scale(domain), legend=None)
+    enc |= {
         "color": alt.Color("properties.status:N", scale=_colour_scale(domain),
                            legend=_legend(domain, counts) if with_legend else None),
         "tooltip": alt.Tooltip("properties.tip:N", title="status"),
@@ -178,6 +222,48 @@ def _shapes(data: alt.InlineData, feature_filter: str | None, domain: list[str],
     if link:
         enc["href"] = alt.Href("properties.href:N")
     return chart.encode(**enc)
+
+
+def _inset_projection(bounds: tuple[float, float, float, float], width: int, height: int,
+                      pad: int = 8) -> dict[str, Any]:
+    """A Mercator projection that fits one place into its panel with a margin.
+
+    Set explicitly rather than with Vega-Lite's automatic fit: identical projections in a concat
+    are merged into one fitted to all six places, and the fit leaves no room for the outline.
+    """
+    west, south, east, north = bounds
+    merc = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (south, north)]
+    dx = max(math.radians(east - west), 1e-6)
+    dy = max(merc[1] - merc[0], 1e-6)
+    scale = min((width - 2 * pad) / dx, (height - 2 * pad) / dy)
+    centre_lat = math.degrees(2 * math.atan(math.exp((merc[0] + merc[1]) / 2)) - math.pi / 2)
+    return {"type": "mercator", "center": [round((west + east) / 2, 5), round(centre_lat, 5)],
+            "scale": round(scale, 3), "translate": [width / 2, height / 2]}
+
+
+def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], link: bool) -> alt.Chart | None:
+    """Dots over researched places too small to see as shapes (bounding box under SMALL_AREA)."""
+    import altair as alt
+
+    geoms = topo["objects"][obj]["geometries"]
+    rows = []
+    for g, (west, south, east, north) in zip(geoms, feature_bounds(topo, geoms), strict=True):
+        props = g["properties"]
+        if props["status"] in (Status.UNKNOWN, NOT_CODED) or (east - west) * (north - south) >= SMALL_AREA:
+            continue
+        rows.append({"lon": (west + east) / 2, "lat": (south + north) / 2, **{k: props[k] for k in
+                                                                             ("status", "tip", "href")}})
+    if not rows:
+        return None
+    enc: dict[str, Any] = {
+        "longitude": alt.Longitude("lon:Q"), "latitude": alt.Latitude("lat:Q"),
+        "color": alt.Color("status:N", scale=_colour_scale(domain), legend=None),
+        "tooltip": alt.Tooltip("tip:N", title="status"), "description": alt.Description("tip:N"),
+    }
+    if link:
+        enc["href"] = alt.Href("href:N")
+    return alt.Chart(alt.InlineData(values=rows)).mark_circle(
+        size=70, opacity=1, stroke="#222222", strokeWidth=1).encode(**enc)
 
 
 def _titles(pkg: Package, region: str, day: dt.date) -> tuple[str, list[str], str]:
@@ -214,8 +300,10 @@ def build_chart(region: str, *, as_of: str | dt.date | None = None, version: str
     counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, day, link)
     if region == "us":  # the nation outline is not used; drop it so every output stays small
         topo["objects"].pop("nation", None)
-    else:
+    else:  # Antarctica has no law of its own to show and would take a fifth of the map
         topo["objects"].pop("land", None)
+        geoms = topo["objects"][obj]["geometries"]
+        geoms[:] = [g for g in geoms if g.get("id") not in WORLD_NOT_DRAWN]
     data = alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=obj))
     domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
     title, subtitle, source = _titles(pkg, region, day)
@@ -225,16 +313,21 @@ def build_chart(region: str, *, as_of: str | dt.date | None = None, version: str
         main = _shapes(data, f"indexof([{inset_ids}], datum.id) < 0", domain, counts, True, link is not None)
         main = main.project(type="albersUsa").properties(width=860, height=500)
         panels = []
-        names = {g["id"]: g["properties"]["name"] for g in topo["objects"][obj]["geometries"]}
+        geoms = {g["id"]: g for g in topo["objects"][obj]["geometries"]}
         for fid in US_INSETS:
-            label = {"11": "District of Columbia", "69": "Northern Mariana Is."}.get(fid, names[fid])
-            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, False, link is not None)
-            panels.append(panel.project(type="mercator").properties(
-                width=120, height=90, title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal")))
+            label = INSET_LABELS.get(fid, geoms[fid]["properties"]["name"])
+            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, False, link is not None,
+                            inset=True)
+            bounds = feature_bounds(topo, [geoms[fid]])[0]
+            panels.append(panel.project(**_inset_projection(bounds, 120, 90)).properties(
+                width=120, height=90, view=alt.ViewBackground(stroke="#bbbbbb"),
+                title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal")))
         body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), spacing=10)
     else:
-        body = _shapes(data, None, domain, counts, True, link is not None).project(type="equalEarth").properties(
-            width=960, height=500)
+        shapes = _shapes(data, None, domain, counts, True, link is not None)
+        dots = _small_place_dots(topo, obj, domain, link is not None)
+        body = (alt.layer(shapes, dots) if dots is not None else shapes).project(type="equalEarth").properties(
+            width=960, height=430)
     footer = alt.Chart(alt.InlineData(values=[{"t": source}])).mark_text(
         align="left", baseline="top", fontSize=11, color="#444", x=0, y=0).encode(text="t:N").properties(
         width=860 if region == "us" else 960, height=16)
@@ -251,7 +344,7 @@ def render(chart: alt.TopLevelMixin, fmt: str) -> bytes:
 
     spec = chart.to_dict()
     if fmt == "svg":
-        return vlc.vegalite_to_svg(spec, allowed_base_urls=[]).encode("utf-8")
+        return vlc.vegalite_to_svg(spec, allowed_base_urls=[]).replace(LINK_BASE, "").encode("utf-8")
     if fmt == "png":
         return bytes(vlc.vegalite_to_png(spec, scale=2, allowed_base_urls=[]))
     if fmt == "html":

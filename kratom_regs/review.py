@@ -59,6 +59,9 @@ class Proposal(BaseModel):
     event: dict[str, Any] | None = None  # draft Event fields (validated on accept)
     citation: dict[str, Any] | None = None  # draft Citation fields
     references: list[str] = Field(default_factory=list)  # URLs a lead points to
+    #: identifiers that, found in a recorded event's official_citation or a citation's title or URL,
+    #: mean the thing is already recorded (an FR document number, "81 FR 59929", a bill id)
+    match_keys: list[str] = Field(default_factory=list)
     evidence: Evidence
     proposed_date: str
 
@@ -88,16 +91,18 @@ def _known_in_records(root: Path, p: Proposal) -> bool:
     """Is the thing already recorded (same official citation, or a citation with the same URL)?"""
     sink = ErrorSink()
     recs = load_records(root, sink)
-    urls = {c.url for c in recs.citations.values() if c.url}
-    if p.citation and p.citation.get("url") in urls:
-        return True
-    if p.event:
-        wanted = str(p.event.get("official_citation", "")).casefold()
-        for rec in recs.jurisdictions.values():
-            if any(e.event_id == p.event.get("event_id") or e.official_citation.casefold() == wanted
-                   for e in rec.events):
-                return True
-    return False
+    haystack: list[str] = []
+    for c in recs.citations.values():
+        haystack += [c.title.casefold(), (c.url or "").casefold()]
+    for rec in recs.jurisdictions.values():
+        for e in rec.events:
+            haystack += [e.official_citation.casefold(), e.event_id]
+    keys = [k.casefold() for k in p.match_keys if len(k) >= 6]
+    if p.citation and p.citation.get("url"):
+        keys.append(str(p.citation["url"]).casefold())
+    if p.event and p.event.get("event_id"):
+        keys.append(str(p.event["event_id"]))
+    return any(k in h for k in keys for h in haystack)
 
 
 def enqueue(root: Path, proposals: list[Proposal]) -> tuple[list[str], list[str]]:

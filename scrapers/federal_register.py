@@ -113,7 +113,8 @@ class FederalRegister(Source):
             "publisher": "Office of the Federal Register", "url": doc.get("html_url"), "accessed_date": today,
             "published_date": published, "language": "en",
         }
-        common = {"title": title[:300], "summary": (doc.get("abstract") or title)[:2000]}
+        common: dict[str, Any] = {"title": title[:300], "summary": (doc.get("abstract") or title)[:2000],
+                                  "match_keys": [k for k in (number, doc.get("citation")) if k]}
         if not subs:
             return self.proposal(resp, source_key=number, content=doc, kind="lead", jurisdiction_id="US",
                                  is_binding=binding, binding_reason=reason, citation=citation,

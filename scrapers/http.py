@@ -143,11 +143,15 @@ class Snapshot:
 class Transport:
     """Sends one request; the live one uses requests, tests and --replay use others."""
 
+    live = False  # only a live transport needs real API keys
+
     def send(self, url: str, headers: dict[str, str], timeout: float) -> Response:  # pragma: no cover - interface
         raise NotImplementedError
 
 
 class LiveTransport(Transport):
+    live = True
+
     def __init__(self, cache_dir: Path | None = None, expire_after_s: int = 3600) -> None:
         if cache_dir is not None:
             import requests_cache
@@ -198,6 +202,7 @@ class RecordingTransport(Transport):
 
     def __init__(self, inner: Transport, folder: Path, source: str) -> None:
         self.inner = inner
+        self.live = inner.live
         self.folder = folder
         self.source = source
         self.manifest: dict[str, Any] = {"source": source, "recorded_at": None, "requests": {}}
@@ -307,6 +312,11 @@ def _parse_retry_after(value: str) -> float | None:
     except (TypeError, ValueError):
         return None
     return max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0)
+
+
+def key_for(fetcher: Fetcher, env_var: str, source: str) -> str:
+    """The real key for a live run; a placeholder in replay (keys are never recorded)."""
+    return api_key(env_var, source) if fetcher.transport.live else "REPLAY"
 
 
 def api_key(env_var: str, source: str) -> str:
