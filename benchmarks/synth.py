@@ -30,9 +30,10 @@ JURISDICTIONS_PER_SCALE = 300
 DEFAULT_SEED = 20261125
 #: The 50 states and DC: localities are spread over these round-robin.
 US_STATES = (
-    "AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE NH NJ NM NV NY "
-    "OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY"
-).split()
+    "AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL", "IN", "KS",
+    "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV",
+    "NY", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VT", "WA", "WI", "WV", "WY",
+)
 _FIRST_DAY = dt.date(2005, 1, 1)
 _LAST_DAY = dt.date(2025, 6, 30)
 VERIFIED = dt.date(2025, 12, 1)  # never in the future, so validation passes on any later day

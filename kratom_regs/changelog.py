@@ -27,6 +27,7 @@ _NOT_VARIABLES = {"period_id", "jurisdiction_id", "valid_from", "valid_to", "is_
                   "last_verified_date", "start_event_id", "name", "level", "parent_id", "official_citation",
                   "citation_url"}
 _EVENT_NOISE = {"last_verified_date", "confidence_reason"}  # re-checking a law is not a change to it
+_PROSE = {"title", "summary", "notes", "official_citation"}  # named as revised; their text stays in --json
 _META_IGNORED = {"version", "created", "as_of", "citation", "resources"}
 KINDS = ("law", "research", "correction", "tracked")
 KIND_TITLES = {
@@ -195,17 +196,36 @@ def _law(ev: dict[str, str]) -> str:
     return f"{ev.get('title')} ({cite})" if cite else str(ev.get("title"))
 
 
-def _src(citation: dict[str, Any] | None) -> str:
+def _when(day: str, precision: str | None) -> str:
+    """A date as precisely as it is known ("on 2016-05-10", "in 2016-05", "by 2026-11-25 (exact date unknown)")."""
+    if precision == "month":
+        return f"in {day[:7]}"
+    if precision == "year":
+        return f"in {day[:4]}"
+    if precision == "before":
+        return f"by {day} (exact date unknown)"
+    return f"on {day}"
+
+
+def _src(citation: dict[str, Any] | None, with_official: bool = True) -> str:
     if not citation:
         return ""
-    parts = [p for p in (citation.get("official_citation"), citation.get("url")) if p]
+    parts = [p for p in (citation.get("official_citation") if with_official else None, citation.get("url")) if p]
     return f" Source: {'; '.join(parts)}." if parts else ""
+
+
+def _field_changes(fields: list[dict[str, Any]]) -> str:
+    coded = [f"{f['field'].replace('_', ' ')} {f['from'] or '(empty)'} → {f['to'] or '(empty)'}" for f in fields
+             if f["field"] not in _PROSE]
+    prose = [f["field"].replace("_", " ") for f in fields if f["field"] in _PROSE]
+    return "; ".join(coded + ([" and ".join(prose) + " revised"] if prose else []))
 
 
 _Rows = dict[str, dict[str, str]]
 
 
 def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_juris: _Rows) -> None:
+    b_events = {e["event_id"]: e for e in b.rows("events")}
     ca = {r["jurisdiction_id"]: r for r in a.rows("current_status")}
     cb = {r["jurisdiction_id"]: r for r in b.rows("current_status")}
     for jid in sorted(ca.keys() & cb.keys()):
@@ -228,8 +248,10 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
                          if f["field"] != "status")
         head = (f"status changed from {ra['status']} to {rb['status']}" if ra["status"] != rb["status"]
                 else "rules changed")
-        when = {"law": f" on {since}", "research": f", in force since {since or 'before the first recorded law'}",
-                "correction": f"; the data now says this has applied since {since or 'before the first recorded law'}"}
+        precision = b_events.get(rb.get("start_event_id") or "", {}).get("effective_date_precision")
+        start = since or "before the first recorded law"
+        when = {"law": f" {_when(since, precision)}", "research": f", in force since {start}",
+                "correction": f"; the data now says this has applied since {start}"}
         text = f"{names[jid]} ({jid}): {head}{when[kind]}" + (f" ({what})" if what else "") + "." + _src(citation)
         diff.changes.append(Change(kind, jid, names[jid], text, since or None, fields, citation))
 
@@ -247,13 +269,14 @@ def _event_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_
             kind, text = "tracked", f"{name} ({jid}): now tracking {_law(ev)}, which is not law."
         elif eff and diff.a_as_of and eff > diff.a_as_of:
             future = " (scheduled; not yet in force on the as-of date)" if eff > diff.b_as_of else ""
-            kind, text = "law", f"{name} ({jid}): new law {_law(ev)}, effective {eff}{future}."
+            eff_text = _when(eff, ev.get("effective_date_precision")).removeprefix("on ")
+            kind, text = "law", f"{name} ({jid}): new law {_law(ev)}, effective {eff_text}{future}."
         elif jid in unknown_before or a_juris.get(jid, {}).get("has_record") != "true":
             kind, text = "research", f"{name} ({jid}): recorded {_law(ev)}, effective {eff or 'date unknown'}."
         else:
             kind = "correction"
             text = f"{name} ({jid}): added a law missing from earlier releases: {_law(ev)}, effective {eff or '?'}."
-        diff.changes.append(Change(kind, jid, name, text + _src(cite), eff or None, [], cite))
+        diff.changes.append(Change(kind, jid, name, text + _src(cite, False), eff or None, [], cite))
     for key in sorted(ea.keys() - eb.keys(), key=lambda k: (ea[k]["jurisdiction_id"], k)):
         ev = ea[key]
         jid = ev["jurisdiction_id"]
@@ -269,11 +292,10 @@ def _event_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_
             continue
         jid = new["jurisdiction_id"]
         name = names.get(jid, jid)
-        what = "; ".join(f"{f['field'].replace('_', ' ')} {f['from'] or '(empty)'} → {f['to'] or '(empty)'}"
-                         for f in fields)
         kind = "tracked" if old.get("is_binding") != "true" and new.get("is_binding") != "true" else "correction"
-        text = f"{name} ({jid}): corrected {_law(new)}: {what}."
-        diff.changes.append(Change(kind, jid, name, text + _src(lb.event_citation(new)),
+        verb = "updated" if kind == "tracked" else "corrected"
+        text = f"{name} ({jid}): {verb} {_law(new)}: {_field_changes(fields)}."
+        diff.changes.append(Change(kind, jid, name, text + _src(lb.event_citation(new), False),
                                    new.get("effective_date") or None, fields, lb.event_citation(new)))
 
 
@@ -322,6 +344,8 @@ def render_entry(diff: Diff, released_date: str) -> str:
         lines = [c.text for c in diff.changes if c.kind == kind]
         if lines:
             out += [f"### {KIND_TITLES[kind]}", ""] + [f"- {t}" for t in lines] + [""]
+    if not diff.schema and not diff.changes:
+        out += ["No law and no coded status changed; only details did (re-verification dates, wording, sources).", ""]
     counts = [f"{t} +{c['added']} −{c['removed']} ~{c['changed']}" for t, c in diff.tables.items()
               if sum(c.values())]
     if counts:
@@ -353,7 +377,7 @@ def changes_since(since: dt.date, releases: list[tuple[Any, Package]]) -> dict[s
     releases: (ReleaseInfo, Package) pairs, oldest first.
     """
     if not releases:
-        return {"since": since.isoformat(), "latest": None, "law_changes": [], "published": []}
+        return {"since": since.isoformat(), "latest": None, "latest_as_of": None, "law_changes": [], "published": []}
     day = since.isoformat()
     latest_info, latest = releases[-1]
     names = {r["jurisdiction_id"]: r for r in latest.rows("jurisdictions")}
@@ -390,6 +414,7 @@ def changes_since(since: dt.date, releases: list[tuple[Any, Package]]) -> dict[s
                 "fields": [{"field": v, "from": prev[v] or None, "to": p[v] or None} for v in variables
                            if prev[v] != p[v]],
                 "law": {**lookup.event_citation(ev), "title": ev["title"],
+                        "effective_date_precision": ev.get("effective_date_precision") or None,
                         "expired": ev.get("expires_date") == p["valid_from"]} if ev else None,
                 "period_first_published": first_published("status_periods", p["period_id"], p),
                 "event_first_published": first_published("events", ev["event_id"], ev) if ev else None,

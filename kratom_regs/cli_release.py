@@ -53,7 +53,10 @@ def release(bump: str, root: Path, today: str | None) -> None:
     info = done.info
     click.echo(f"released {info.version} ({info.bump}; the changes needed {done.required_bump or 'any bump'}), "
                f"data as of {info.as_of}")
-    click.echo(f"  archive  releases/{info.archive}  sha256:{info.archive_sha256}  {info.archive_bytes} bytes")
+    stored = {how: sum(1 for h in info.stored.values() if h == how) for how in ("full", "delta", "same")}
+    click.echo(f"  stored   releases/{info.version}/: " + ", ".join(f"{n} {how}" for how, n in stored.items() if n))
+    click.echo(f"  archive  {info.archive} ({info.archive_bytes} bytes, sha256:{info.archive_sha256}): "
+               f"`kratom-regs archive {info.version}` writes it")
     click.echo("  wrote    " + "\n           ".join(done.written))
     click.echo("")
     click.echo(done.changelog_entry)
@@ -114,6 +117,9 @@ def diff(a: str, b: str, root: Path | None, as_json: bool) -> None:
                 click.echo(f"  - {c.text}")
     if d.is_empty:
         click.echo("no differences")
+    elif not d.schema and not d.changes:
+        click.echo("no law and no coded status changed; rows changed: " + ", ".join(
+            f"{t} +{c['added']} −{c['removed']} ~{c['changed']}" for t, c in d.tables.items() if sum(c.values())))
 
 
 @click.command()
@@ -126,12 +132,12 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
     from .loader import parse_day
     from .releases import history
 
-    where = _where(root)
-    if not where.joinpath("releases.json").is_file():
-        raise click.ClickException("no releases yet")
-    out = changes_since(parse_day(since), history(where))  # type: ignore[arg-type]
+    out = changes_since(parse_day(since), history(_where(root)))
     if as_json:
         _dump(out)
+        return
+    if out["latest"] is None:
+        click.echo("no releases yet (cut one with `kratom-regs release --bump minor`)")
         return
     click.echo(f"Law changes that took effect on or after {out['since']} (valid time), per release "
                f"{out['latest']} (data as of {out['latest_as_of']}):")
@@ -141,6 +147,9 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
         what = "; ".join(f"{f['field']} {f['from'] or '-'} → {f['to'] or '-'}" for f in c["fields"])
         law = c["law"] or {}
         verb = "lapsed" if law.get("expired") else "took effect"
+        if not law.get("expired") and law.get("effective_date_precision") in ("month", "year", "before"):
+            verb = {"month": "took effect that month", "year": "took effect that year",
+                    "before": "in force by this date (exact date unknown)"}[law["effective_date_precision"]]
         if not c["in_force_on_as_of"]:
             verb = "scheduled to lapse" if law.get("expired") else "scheduled"
         pub = c["period_first_published"]
@@ -163,4 +172,21 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
             click.echo(f"    - [{label}] {c['text']}")
 
 
-COMMANDS: list[click.Command] = [release, releases_cmd, diff, changes]
+@click.command()
+@click.argument("version")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the zip (default: kratom-regs-VERSION.zip here).")
+@_read_root
+def archive(version: str, output: Path | None, root: Path | None) -> None:
+    """Write release VERSION as a zip (datapackage.json + CSVs) whose sha256 the ledger recorded."""
+    from .fsutil import write_bytes_atomic
+    from .releases import archive_bytes, find_release
+
+    info = find_release(version, _where(root))
+    data = archive_bytes(info, _where(root))
+    target = output or Path(info.archive)
+    write_bytes_atomic(target, data)
+    click.echo(f"wrote {target} ({len(data)} bytes, sha256:{info.archive_sha256}, as recorded for {version})")
+
+
+COMMANDS: list[click.Command] = [release, releases_cmd, diff, changes, archive]

@@ -39,7 +39,7 @@ def _variable_table(names: list[str]) -> list[str]:
 def _panel_table() -> list[str]:
     out = ["| column | type | meaning |", "|---|---|---|"]
     out += [f"| `{f.name}` | {f.type} | {_cell(f.description)} |" for f in PANEL_FIELDS]
-    out.append("| *every coded variable* | | As in the table above, in force on `period_end`. |")
+    out.append("| *every coded variable* | | As defined under 'Coded variables' below, in force on `period_end`. |")
     out += [f"| `{f.name}` | {f.type} | {_cell(f.description)} |" for f in TRAILING_FIELDS]
     return out
 

@@ -232,7 +232,8 @@ def _readme_rows(view: ExportView) -> list[tuple[str, str]]:
         ("Version", view.pkg.version),
         ("Data as of", view.pkg.as_of),
         ("Status as of", view.day + " (current_status and is_current describe this day)"),
-        ("License", f"{lic.get('title', lic.get('name', ''))} {lic.get('path', '')}".strip()),
+        ("License", " ".join(str(x) for x in (lic.get("name"), f"({lic['title']})" if lic.get("title") else None,
+                                              lic.get("path")) if x)),
         ("How to cite", str(desc.get("citation", ""))),
         ("Source", str(desc.get("homepage", ""))),
         ("Caution", NOT_LEGAL_ADVICE),
@@ -397,6 +398,23 @@ def metadata_path(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.metadata.json")
 
 
+def _depth(parent: dict[str, object], jid: str) -> int:
+    depth, seen = 0, {jid}
+    while (up := parent.get(jid)) and isinstance(up, str) and up not in seen:
+        depth, jid = depth + 1, up
+        seen.add(up)
+    return depth
+
+
+def license_name(pkg: Package) -> str:
+    lic = (pkg.descriptor.get("licenses") or [{}])[0]
+    return str(lic.get("name", ""))
+
+
+def _one_or_all(columns: list[str]) -> str | tuple[str, ...]:
+    return columns[0] if len(columns) == 1 else tuple(columns)
+
+
 def write_sqlite(view: ExportView, output: Path) -> None:
     with needs_extra("sqlite-utils"):
         import sqlite_utils
@@ -409,7 +427,7 @@ def write_sqlite(view: ExportView, output: Path) -> None:
             fields = view.fields(n)
             pk = schema["primaryKey"]
             not_null = {f["name"] for f in fields if f.get("constraints", {}).get("required")}
-            fks = [(fk["fields"][0], fk["reference"]["resource"] or n, fk["reference"]["fields"][0])
+            fks = [(_one_or_all(fk["fields"]), fk["reference"]["resource"] or n, _one_or_all(fk["reference"]["fields"]))
                    for fk in schema.get("foreignKeys", [])]
             table = db.table(n)
             table.create({f["name"]: _SQL_TYPES.get(f["type"], str) for f in fields},
@@ -418,9 +436,10 @@ def write_sqlite(view: ExportView, output: Path) -> None:
             records = [{c: (v.isoformat() if isinstance(v, dt.date) else v) for c, v in zip(cols, row, strict=True)}
                        for row in view.typed_rows(n)]
             if n == "jurisdictions":  # parents before children, so the self-reference holds row by row
-                records.sort(key=lambda r: (r["parent_id"] is not None, r["jurisdiction_id"]))
+                parent = {str(r["jurisdiction_id"]): r["parent_id"] for r in records}
+                records.sort(key=lambda r: (_depth(parent, str(r["jurisdiction_id"])), r["jurisdiction_id"]))
             table.insert_all(records, batch_size=500)
-            indexed = {c for c, _, _ in fks} | {c for c in _INDEXED if c in cols}
+            indexed = {fk["fields"][0] for fk in schema.get("foreignKeys", [])} | {c for c in _INDEXED if c in cols}
             for c in sorted(indexed - {pk[0]}):
                 table.create_index([c], if_not_exists=True)
             if n in FTS_COLUMNS:
@@ -451,7 +470,7 @@ def arrow_table(view: ExportView, name: str) -> Any:
                   metadata={"description": str(f.get("description", ""))}) for f in fields],
         metadata={"kratom_regs.table": name, "kratom_regs.version": view.pkg.version,
                   "kratom_regs.as_of": view.pkg.as_of, "kratom_regs.status_as_of": view.day,
-                  "license": "CC-BY-4.0", "citation": str(view.pkg.descriptor.get("citation", ""))},
+                  "license": license_name(view.pkg), "citation": str(view.pkg.descriptor.get("citation", ""))},
     )
     rows = view.typed_rows(name)
     columns = {f["name"]: [r[i] for r in rows] for i, f in enumerate(fields)}
@@ -473,6 +492,35 @@ def _write_parquet(view: ExportView, output: Path) -> None:
     replace_dir(output, fill)
 
 
+def _check_target(fmt: str, output: Path) -> None:
+    """Refuse to swap away a folder that is not an earlier export: `-o ~/Documents` must never delete anything."""
+    folder_format = fmt in ("csv", "parquet")
+    if not output.exists():
+        return
+    if not folder_format:
+        if output.is_dir():
+            raise ValueError(f"{output} is a folder; a {fmt} export is one file: give a file name")
+        return
+    if not output.is_dir():
+        raise ValueError(f"{output} is a file; a {fmt} export is a folder: give a new folder name")
+    names = {p.name for p in output.iterdir()}
+    earlier = ("datapackage.json" in names and names <= {"datapackage.json", "data"}) if fmt == "csv" else \
+        all(n.endswith(".parquet") or n == "README.txt" for n in names)
+    if names and not earlier:
+        raise ValueError(f"{output} exists and is not an earlier {fmt} export; give a new or empty folder")
+
+
+def shareable(*paths: Path) -> None:
+    """Temp files are created private (0600, folders 0700); an export is meant to be shared, so use the umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for top in paths:
+        if not top.exists():
+            continue
+        for p in [top, *top.rglob("*")] if top.is_dir() else [top]:
+            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+
+
 _WRITERS: dict[str, Callable[[ExportView, Path], None]] = {
     "csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx, "sqlite": write_sqlite, "parquet": _write_parquet,
 }
@@ -490,5 +538,7 @@ def export_package(fmt: str, output: Path, *, version: str | None = None, as_of:
         raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
     view = ExportView(open_package(version, package_dir), parse_day(as_of) if as_of is not None else None)
     output = Path(os.fspath(output))
+    _check_target(fmt, output)
     _WRITERS[fmt](view, output)
+    shareable(output, *([metadata_path(output)] if fmt == "sqlite" else []))
     return output

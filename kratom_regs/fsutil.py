@@ -46,6 +46,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; published files are meant to be read
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -73,6 +74,7 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
     recover_dir(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     new = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+    new.chmod(0o755)  # mkdtemp makes 0700
     old = target.with_name(f".{target.name}.old")
     try:
         fill(new)

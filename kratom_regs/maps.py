@@ -34,7 +34,7 @@ STATUS_COLOURS: dict[str, str] = {
     Status.RESTRICTED: "#f4a582",
     Status.REGULATED: "#92c5de",
     Status.LEGAL: "#0571b0",
-    Status.UNKNOWN: "#d9d9d9",
+    Status.UNKNOWN: "#e6e6e6",
 }
 #: World features without an ISO 3166-1 code of their own (Somaliland, N. Cyprus, ...).
 NOT_CODED = "not coded"
@@ -75,6 +75,8 @@ SMALL_AREA = 6.0
 #: US territories are coded under the US (US-PR); their ISO 3166-1 shapes on the world map take that row.
 US_TERRITORIES = ("PR", "GU", "VI", "AS", "MP")
 
+#: Name of the inlined geometry in the spec's `datasets`.
+GEO_DATASET = "geometry"
 #: The renderer resolves a relative link against its own default base URL; links are written against
 #: this reserved (.invalid never resolves) base and the base is cut from the SVG, leaving them relative.
 LINK_BASE = "https://kratom-regs.invalid/"
@@ -83,6 +85,15 @@ SOURCE_GEOMETRY = {
     "us": "Boundaries: US Census Bureau via us-atlas (ISC)",
     "world": "Boundaries: Natural Earth via world-atlas (ISC)",
 }
+
+
+def require_renderer() -> None:
+    """Fail with an install hint, not a bare ModuleNotFoundError, when the map libraries are missing."""
+    from .exports import needs_extra
+
+    with needs_extra("altair and vl-convert-python"):
+        import altair  # noqa: F401
+        import vl_convert  # noqa: F401
 
 
 @cache
@@ -150,20 +161,12 @@ def statuses_on(pkg: Package, day: dt.date) -> dict[str, dict[str, str]]:
     return out
 
 
-def _law_text(pkg: Package, period: dict[str, str]) -> str:
-    eid = period.get("start_event_id") or ""
-    if not eid:
-        return ""
-    events = pkg.index.setdefault("_events_by_id", {e["event_id"]: e for e in pkg.rows("events")})
-    event = events.get(eid)
-    return event["official_citation"] if event else ""
-
-
 def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str | None], day: dt.date,
               link: str | None) -> dict[str, int]:
     """Write status, name and link into each geometry's properties; count features per status."""
     periods = statuses_on(pkg, day)
     juris = pkg.index["juris"]
+    laws = {e["event_id"]: e["official_citation"] for e in pkg.rows("events")}
     counts: dict[str, int] = {}
     for g in geometries:
         key = g.get("id") if g.get("id") is not None else g["properties"].get("name", "")
@@ -175,7 +178,7 @@ def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str
         else:
             p = periods[jid]
             since = p["valid_from"]
-            law = _law_text(pkg, p)
+            law = laws.get(p["start_event_id"], "")
             tip = f"{juris[jid]['name']}: {p['status']}" + (f" since {since}" if since else "") + (
                 f" ({law})" if law else "")
             props.update(status=p["status"], name=juris[jid]["name"], jurisdiction_id=jid, since=since, law=law,
@@ -200,8 +203,8 @@ def _legend(domain: list[str], counts: dict[str, int]) -> alt.Legend:
                       symbolStrokeWidth=0.5, symbolType="square", symbolSize=180)
 
 
-def _shapes(data: alt.InlineData, feature_filter: str | None, domain: list[str], counts: dict[str, int],
-            with_legend: bool, link: bool, inset: bool = False) -> alt.Chart:
+def _shapes(data: alt.NamedData, feature_filter: str | None, domain: list[str], counts: dict[str, int],
+            link: bool, inset: bool = False) -> alt.Chart:
     import altair as alt
 
     chart = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=2.5 if inset else 0.5, clip=inset)
@@ -212,10 +215,10 @@ def _shapes(data: alt.InlineData, feature_filter: str | None, domain: list[str],
         enc["stroke"] = alt.condition(f"datum.properties.status === {json.dumps(NOT_CODED)}", alt.value("#888888"),
                                       alt.value("#ffffff"))
     if inset:  # small islands vanish at any scale: outline them in their own colour so they stay visible
-        enc["stroke"] = alt.Stroke("properties.status:N", scale=_colour_scale(domain), legend=None)
+        enc["stroke"] = alt.Stroke("properties.status:N", scale=_colour_scale(domain), legend=_legend(domain, counts))
     enc |= {
         "color": alt.Color("properties.status:N", scale=_colour_scale(domain),
-                           legend=_legend(domain, counts) if with_legend else None),
+                           legend=_legend(domain, counts)),
         "tooltip": alt.Tooltip("properties.tip:N", title="status"),
         "description": alt.Description("properties.tip:N"),
     }
@@ -241,7 +244,8 @@ def _inset_projection(bounds: tuple[float, float, float, float], width: int, hei
             "scale": round(scale, 3), "translate": [width / 2, height / 2]}
 
 
-def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], link: bool) -> alt.Chart | None:
+def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], counts: dict[str, int],
+                      link: bool) -> alt.Chart | None:
     """Dots over researched places too small to see as shapes (bounding box under SMALL_AREA)."""
     import altair as alt
 
@@ -257,7 +261,7 @@ def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], link: b
         return None
     enc: dict[str, Any] = {
         "longitude": alt.Longitude("lon:Q"), "latitude": alt.Latitude("lat:Q"),
-        "color": alt.Color("status:N", scale=_colour_scale(domain), legend=None),
+        "color": alt.Color("status:N", scale=_colour_scale(domain), legend=_legend(domain, counts)),
         "tooltip": alt.Tooltip("tip:N", title="status"), "description": alt.Description("tip:N"),
     }
     if link:
@@ -283,9 +287,15 @@ def _titles(pkg: Package, region: str, day: dt.date) -> tuple[str, list[str], st
     return title, sub, source
 
 
-def build_chart(region: str, *, as_of: str | dt.date | None = None, version: str | None = None,
-                pkg: Package | None = None, link: str | None = None) -> alt.TopLevelMixin:
-    """The map as an altair chart. `link` (e.g. "j/{id}.html") makes every shape a link."""
+def build_spec(region: str, *, as_of: str | dt.date | None = None, version: str | None = None,
+               pkg: Package | None = None, link: str | None = None) -> dict[str, Any]:
+    """The map as a Vega-Lite spec with its geometry inlined. `link` ("j/{id}.html") makes every shape a link.
+
+    The chart refers to the geometry by name and the TopoJSON is put into the finished spec's
+    `datasets`: inlined through altair it would be deep-copied at every step of the composition
+    (seconds per map for the world).
+    """
+    require_renderer()
     import altair as alt
 
     if region not in REGIONS:
@@ -304,19 +314,19 @@ def build_chart(region: str, *, as_of: str | dt.date | None = None, version: str
         topo["objects"].pop("land", None)
         geoms = topo["objects"][obj]["geometries"]
         geoms[:] = [g for g in geoms if g.get("id") not in WORLD_NOT_DRAWN]
-    data = alt.InlineData(values=topo, format=alt.DataFormat(type="topojson", feature=obj))
+    data = alt.NamedData(name=GEO_DATASET, format=alt.DataFormat(type="topojson", feature=obj))
     domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
     title, subtitle, source = _titles(pkg, region, day)
 
     if region == "us":
         inset_ids = ", ".join(json.dumps(i) for i in US_INSETS)
-        main = _shapes(data, f"indexof([{inset_ids}], datum.id) < 0", domain, counts, True, link is not None)
+        main = _shapes(data, f"indexof([{inset_ids}], datum.id) < 0", domain, counts, link is not None)
         main = main.project(type="albersUsa").properties(width=860, height=500)
         panels = []
         geoms = {g["id"]: g for g in topo["objects"][obj]["geometries"]}
         for fid in US_INSETS:
             label = INSET_LABELS.get(fid, geoms[fid]["properties"]["name"])
-            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, False, link is not None,
+            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, link is not None,
                             inset=True)
             bounds = feature_bounds(topo, [geoms[fid]])[0]
             panels.append(panel.project(**_inset_projection(bounds, 120, 90)).properties(
@@ -324,29 +334,42 @@ def build_chart(region: str, *, as_of: str | dt.date | None = None, version: str
                 title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal")))
         body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), spacing=10)
     else:
-        shapes = _shapes(data, None, domain, counts, True, link is not None)
-        dots = _small_place_dots(topo, obj, domain, link is not None)
+        shapes = _shapes(data, None, domain, counts, link is not None)
+        dots = _small_place_dots(topo, obj, domain, counts, link is not None)
         body = (alt.layer(shapes, dots) if dots is not None else shapes).project(type="equalEarth").properties(
             width=960, height=430)
     footer = alt.Chart(alt.InlineData(values=[{"t": source}])).mark_text(
         align="left", baseline="top", fontSize=11, color="#444", x=0, y=0).encode(text="t:N").properties(
         width=860 if region == "us" else 960, height=16)
-    return alt.vconcat(body, footer, spacing=12).properties(
+    chart = alt.vconcat(body, footer, spacing=12).properties(
         title=alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=20, subtitleFontSize=13,
                               subtitleColor="#333", offset=12),
         padding=16, background="white",
     ).configure_view(stroke=None).configure_legend(titleFontSize=12, labelFontSize=12)
+    spec: dict[str, Any] = chart.to_dict()
+    spec.setdefault("datasets", {})[GEO_DATASET] = topo
+    return spec
 
 
-def render(chart: alt.TopLevelMixin, fmt: str) -> bytes:
-    """SVG, PNG (2× scale) or a self-contained HTML page; no network is allowed while rendering."""
+def _vl_version() -> str | None:
+    """The Vega-Lite version altair wrote the spec for, so the renderer reads it the same way."""
+    import altair as alt
     import vl_convert as vlc
 
-    spec = chart.to_dict()
+    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return version if version in vlc.get_vegalite_versions() else None
+
+
+def render(spec: dict[str, Any], fmt: str) -> bytes:
+    """SVG, PNG (2× scale) or a self-contained HTML page; no network is allowed while rendering."""
+    require_renderer()
+    import vl_convert as vlc
+
     if fmt == "svg":
-        return vlc.vegalite_to_svg(spec, allowed_base_urls=[]).replace(LINK_BASE, "").encode("utf-8")
+        svg: str = vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
+        return svg.replace(LINK_BASE, "").encode("utf-8")
     if fmt == "png":
-        return bytes(vlc.vegalite_to_png(spec, scale=2, allowed_base_urls=[]))
+        return bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=2, allowed_base_urls=[]))
     if fmt == "html":
         return safe_html(spec).encode("utf-8")
     raise ValueError(f"map format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -366,7 +389,7 @@ def safe_html(spec: dict[str, Any]) -> str:
     """
     import vl_convert as vlc
 
-    page: str = vlc.vegalite_to_html(_PLACEHOLDER, bundle=True)
+    page: str = vlc.vegalite_to_html(_PLACEHOLDER, vl_version=_vl_version(), bundle=True)
     spec_line = f"const spec = {json.dumps(_PLACEHOLDER, separators=(',', ':'))};"
     opts_line = 'const opts = {"renderer":"svg"}'
     if page.count(spec_line) != 1 or page.count(opts_line) != 1:
@@ -384,7 +407,7 @@ def write_map(region: str, output: Path, *, as_of: str | None = None, version: s
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise ValueError(f"-o must end in .svg, .png or .html, not {output.name!r}")
-    data = render(build_chart(region, as_of=as_of, version=version), fmt)
+    data = render(build_spec(region, as_of=as_of, version=version), fmt)
     write_bytes_atomic(output, data)
     return output
 

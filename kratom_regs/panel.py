@@ -145,13 +145,14 @@ def _field_types(pkg: Package) -> dict[str, str]:
 def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path) -> Path:
     """CSV (the default) or Parquet, chosen by the file's suffix."""
     from .build import to_csv
-    from .exports import typed
+    from .exports import license_name, shareable, typed
     from .fsutil import write_bytes_atomic
 
     cols = columns(pkg)
     suffix = output.suffix.lower()
     if suffix in ("", ".csv"):
         write_bytes_atomic(output, to_csv(tuple(cols), rows))
+        shareable(output)
         return output
     if suffix == ".parquet":
         from .exports import build_in_temp, needs_extra
@@ -164,12 +165,14 @@ def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path) -> Pa
                  "date": pa.date32()}
         schema = pa.schema([pa.field(c, arrow[types[c]]) for c in cols],
                            metadata={"kratom_regs.version": pkg.version, "kratom_regs.as_of": pkg.as_of,
-                                     "mid_period_rule": MID_PERIOD_RULE, "license": "CC-BY-4.0"})
+                                     "mid_period_rule": MID_PERIOD_RULE, "license": license_name(pkg),
+                                     "citation": str(pkg.descriptor.get("citation", ""))})
 
         def cell(c: str, v: object) -> object:
             return typed(v, types[c]) if isinstance(v, str) else v
 
         data = {c: [cell(c, r[c]) for r in rows] for c in cols}
         build_in_temp(output, lambda p: pq.write_table(pa.Table.from_pydict(data, schema=schema), str(p)))
+        shareable(output)
         return output
     raise ValueError(f"write the panel to a .csv or .parquet file, not {output.name!r}")

@@ -1,22 +1,29 @@
-"""Stored releases: one deterministic zip per version, and a ledger of their sha256s.
+"""Stored releases: the first in full, every later one as line deltas, and a ledger of sha256s.
 
-Why zips and not a row ledger: a release must be citable byte for byte, `frictionless
-validate` must accept it as it is, and a reader years later should need nothing but
-`unzip`. The real package compresses about tenfold, so a release costs tens of kB in
-the repository and the wheel. Each zip is written once, with fixed timestamps, modes
-and entry order, and never rewritten; the ledger (releases/releases.json) records the
-sha256 of the zip and of every file in it, and open_release() checks them, so a
-tampered or truncated release is an error rather than a silently different answer.
+Why deltas: a release must come back byte for byte years later, yet most of a release is
+the previous one again (a new law touches a few rows). Keeping each file as a list of
+"copy lines i..j of the previous release" and "insert these lines" operations (plain JSON
+lines, readable in a git diff) makes a release cost roughly what changed, in the
+repository and in the wheel, where a zip per release would cost the whole package
+(about 230 kB compressed today) every time. The ledger (releases/releases.json) records
+the sha256 of every file of every release; reading one replays the deltas from the first
+release and checks each file against it, so damage is an error, never a different answer.
+
+The citable archive (a zip of datapackage.json and the CSVs that `frictionless validate`
+accepts) is made from those bytes on demand (`kratom-regs archive VERSION`): entries are
+stored uncompressed with fixed times and modes, so its sha256, also in the ledger, does
+not depend on the machine's zlib.
 
 In a source checkout the releases live in the repository's releases/ folder; the wheel
-ships them as kratom_regs/_releases (pyproject force-include), found the same way as
-the bundled data package (see loader.package_path).
+ships them as kratom_regs/_releases (pyproject force-include), found the same way as the
+bundled data package (see loader.package_path).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import hashlib
 import io
 import json
@@ -29,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import DataPackageError, KratomRegsError
@@ -39,6 +46,7 @@ RELEASES_DIR = Path("releases")
 LEDGER = "releases.json"
 VERSION_FILE = Path("kratom_regs") / "_version.py"
 ARCHIVE_NAME = "kratom-regs-{version}.zip"
+DELTA_SUFFIX = ".delta"
 BUMPS = ("patch", "minor", "major")
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold: no clock in the bytes
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -58,17 +66,25 @@ class ReleaseInfo:
     as_of: str
     bump: str
     previous: str | None
-    archive: str
+    archive: str  # file name `kratom-regs archive` gives the zip
     archive_bytes: int
     archive_sha256: str
-    files: dict[str, str] = field(default_factory=dict)  # name in the zip → sha256
+    files: dict[str, str] = field(default_factory=dict)  # name → sha256 of the published bytes
+    stored: dict[str, str] = field(default_factory=dict)  # name → full | delta | same (as the previous release)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ReleaseInfo:
         try:
-            return cls(**{k: d[k] for k in cls.__dataclass_fields__})
+            info = cls(**{k: d[k] for k in cls.__dataclass_fields__})
         except (KeyError, TypeError) as exc:
             raise DataPackageError(f"{LEDGER}: malformed entry {d!r} ({exc})") from None
+        for name, how in info.stored.items():
+            p = PurePosixPath(name)
+            if p.is_absolute() or ".." in p.parts or "\\" in name or how not in ("full", "delta", "same"):
+                raise DataPackageError(f"{LEDGER}: release {info.version}: unsafe entry {name!r}: {how!r}")
+        if set(info.stored) != set(info.files):
+            raise DataPackageError(f"{LEDGER}: release {info.version}: stored and files list different names")
+        return info
 
 
 # -- versions -------------------------------------------------------------------------------------------------
@@ -107,6 +123,52 @@ def render_version_file(version: str) -> str:
     )
 
 
+# -- deltas ---------------------------------------------------------------------------------------------------
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_delta(base: bytes, new: bytes) -> bytes | None:
+    """`new` as line operations on `base` (None when that would not be smaller, or is not UTF-8 text)."""
+    try:
+        old_lines, new_lines = base.decode("utf-8").split("\n"), new.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    out = [json.dumps({"base_sha256": _sha(base), "sha256": _sha(new)})]
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.append(json.dumps(["copy", i1, i2]))
+        elif j2 > j1:
+            out.append(json.dumps(["insert", new_lines[j1:j2]], ensure_ascii=False))
+    delta = ("\n".join(out) + "\n").encode("utf-8")
+    return delta if len(delta) < len(new) else None
+
+
+def apply_delta(base: bytes, delta: bytes, what: str) -> bytes:
+    try:
+        lines = delta.decode("utf-8").splitlines()
+        head = json.loads(lines[0])
+        if head["base_sha256"] != _sha(base):
+            raise DataPackageError(f"{what}: the delta does not apply to the previous release's file")
+        old = base.decode("utf-8").split("\n")
+        out: list[str] = []
+        for line in lines[1:]:
+            op, *args = json.loads(line)
+            if op == "copy":
+                out += old[args[0]:args[1]]
+            elif op == "insert":
+                out += args[0]
+            else:
+                raise ValueError(f"unknown operation {op!r}")
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError) as exc:
+        raise DataPackageError(f"{what}: malformed delta ({exc})") from None
+    data = "\n".join(out).encode("utf-8")
+    if _sha(data) != head["sha256"]:
+        raise DataPackageError(f"{what}: the delta does not rebuild the recorded file")
+    return data
+
+
 # -- where releases live --------------------------------------------------------------------------------------
 def releases_path() -> Traversable:
     """The folder holding releases.json: inside the wheel, or the checkout's releases/."""
@@ -118,6 +180,13 @@ def releases_path() -> Traversable:
 
 def _where(where: Traversable | Path | None) -> Traversable:
     return releases_path() if where is None else where  # type: ignore[return-value]
+
+
+def _child(where: Traversable, rel: str) -> Traversable:
+    node = where
+    for part in rel.split("/"):
+        node = node.joinpath(part)
+    return node
 
 
 def read_ledger(where: Traversable | Path | None = None) -> list[ReleaseInfo]:
@@ -136,11 +205,12 @@ def read_ledger(where: Traversable | Path | None = None) -> list[ReleaseInfo]:
 
 def render_ledger(infos: list[ReleaseInfo]) -> bytes:
     doc = {
-        "about": "Releases of the kratom-regs data package: one zip per version, with the sha256 of the zip and of "
-        "every file in it. Written by `kratom-regs release`; never edit by hand.",
+        "about": "Releases of the kratom-regs data package: for each version, the sha256 of every published file "
+        "and of its zip archive, and how each file is stored under releases/<version>/ (full, delta against the "
+        "previous release, or the same as it). Written by `kratom-regs release`; never edit by hand.",
         "releases": [asdict(i) for i in infos],
     }
-    return (json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def find_release(version: str, where: Traversable | Path | None = None) -> ReleaseInfo:
@@ -152,88 +222,156 @@ def find_release(version: str, where: Traversable | Path | None = None) -> Relea
     raise DataPackageError(f"no release {version!r} (releases: {known})")
 
 
+# -- reading a release ----------------------------------------------------------------------------------------
+def _rebuild_one(info: ReleaseInfo, prev: dict[str, bytes], where: Traversable) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for name, how in sorted(info.stored.items()):
+        what = f"release {info.version}: {name}"
+        if how in ("same", "delta") and name not in prev:
+            raise DataPackageError(f"{what}: stored as {how} but the previous release has no such file")
+        try:
+            if how == "same":
+                data = prev[name]
+            elif how == "delta":
+                data = apply_delta(prev[name], _child(where, f"{info.version}/{name}{DELTA_SUFFIX}").read_bytes(), what)
+            else:
+                data = _child(where, f"{info.version}/{name}").read_bytes()
+        except FileNotFoundError:
+            raise DataPackageError(f"{what}: the stored file is missing") from None
+        if _sha(data) != info.files[name]:
+            raise DataPackageError(f"{what}: does not match the sha256 recorded in {LEDGER}")
+        files[name] = data
+    return files
+
+
+def _rebuild(infos: list[ReleaseInfo], where: Traversable) -> dict[str, dict[str, bytes] | DataPackageError]:
+    """Every release's files, replaying stored files and deltas in order; a damaged one breaks those after it."""
+    out: dict[str, dict[str, bytes] | DataPackageError] = {}
+    prev: dict[str, bytes] = {}
+    broken: DataPackageError | None = None
+    for info in infos:
+        if broken is not None:
+            out[info.version] = DataPackageError(f"release {info.version} cannot be rebuilt: {broken}")
+            continue
+        try:
+            prev = out[info.version] = _rebuild_one(info, prev, where)  # type: ignore[assignment]
+        except DataPackageError as exc:
+            broken = exc
+            out[info.version] = exc
+    return out
+
+
+@lru_cache(maxsize=4)
+def _all_cached(where_key: str, ledger_sha: str, where: Traversable) -> dict[str, dict[str, bytes] | DataPackageError]:
+    return _rebuild(read_ledger(where), where)
+
+
+def _all_files(where: Traversable) -> dict[str, dict[str, bytes] | DataPackageError]:
+    """Every release's files, replayed once per ledger state (a new release changes the ledger's sha256)."""
+    ledger = where.joinpath(LEDGER)
+    sha = _sha(ledger.read_bytes()) if ledger.is_file() else ""
+    return _all_cached(str(where), sha, where)
+
+
+def release_files(version: str, where: Traversable | Path | None = None) -> dict[str, bytes]:
+    """The exact bytes release `version` published: file name → bytes, each checked against the ledger."""
+    parse_version(version)
+    w = _where(where)
+    files = _all_files(w).get(version)
+    if files is None:
+        find_release(version, w)  # raises, listing the releases there are
+        raise DataPackageError(f"no release {version!r}")
+    if isinstance(files, DataPackageError):
+        raise DataPackageError(str(files)) from None
+    return dict(files)
+
+
+@lru_cache(maxsize=8)
+def _package_cached(where_key: str, ledger_sha: str, version: str, where: Traversable) -> Package:
+    return package_from_files(release_files(version, where))
+
+
+def open_release(version: str, where: Traversable | Path | None = None) -> Package:
+    """Exactly what release `version` published, every byte checked against the ledger.
+
+    Opened once per ledger state and shared, like the bundled package, so repeated questions
+    (status at every level of a place) do not replay the deltas and parse the CSVs again.
+    """
+    parse_version(version)
+    w = _where(where)
+    ledger = w.joinpath(LEDGER)
+    sha = _sha(ledger.read_bytes()) if ledger.is_file() else ""
+    return _package_cached(str(w), sha, version, w)
+
+
+def open_release_cache_clear() -> None:
+    _all_cached.cache_clear()
+    _package_cached.cache_clear()
+
+
 def archive_bytes(info: ReleaseInfo, where: Traversable | Path | None = None) -> bytes:
-    """The stored zip of a release, checked against the sha256 the ledger recorded."""
-    name = info.archive
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise DataPackageError(f"{LEDGER}: unsafe archive name {name!r}")
-    try:
-        data = _where(where).joinpath(name).read_bytes()
-    except FileNotFoundError:
-        raise DataPackageError(f"release {info.version}: {name} is missing") from None
-    if hashlib.sha256(data).hexdigest() != info.archive_sha256 or len(data) != info.archive_bytes:
-        raise DataPackageError(f"release {info.version}: {name} does not match the sha256 recorded in {LEDGER}")
+    """The release as a zip, checked against the archive sha256 the ledger recorded."""
+    data = make_archive(release_files(info.version, where))
+    if _sha(data) != info.archive_sha256 or len(data) != info.archive_bytes:
+        raise DataPackageError(f"release {info.version}: the archive does not match the sha256 recorded in {LEDGER}")
     return data
 
 
 def verify_release(info: ReleaseInfo, where: Traversable | Path | None = None) -> list[str]:
     """Problems with one stored release (empty when every byte is as recorded)."""
     try:
-        data = archive_bytes(info, where)
+        archive_bytes(info, where)
+        pkg = open_release(info.version, where)
+        for res in pkg.descriptor["resources"]:
+            pkg.raw(res["name"])
     except DataPackageError as exc:
         return [str(exc)]
-    problems = []
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        names = sorted(zf.namelist())
-        if names != sorted(info.files):
-            problems.append(f"release {info.version}: files {names} differ from the ledger's {sorted(info.files)}")
-        for name in names:
-            if info.files.get(name) != hashlib.sha256(zf.read(name)).hexdigest():
-                problems.append(f"release {info.version}: {name} does not match its recorded sha256")
-    if not problems:
-        try:
-            pkg = open_archive(info, data)
-            for res in pkg.descriptor["resources"]:
-                pkg.raw(res["name"])
-            if pkg.version != info.version:
-                problems.append(f"release {info.version}: datapackage.json says version {pkg.version}")
-        except DataPackageError as exc:
-            problems.append(str(exc))
-    return problems
+    if pkg.version != info.version:
+        return [f"release {info.version}: datapackage.json says version {pkg.version}"]
+    return []
 
 
-# -- reading a release ----------------------------------------------------------------------------------------
-def open_archive(info: ReleaseInfo, data: bytes) -> Package:
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    desc = zf.read("datapackage.json") if "datapackage.json" in zf.namelist() else b""
-    if hashlib.sha256(desc).hexdigest() != info.files.get("datapackage.json"):
-        raise DataPackageError(f"release {info.version}: datapackage.json does not match its recorded sha256")
-    return Package.open(zipfile.Path(zf))  # zipfile.Path is a Traversable: the loader reads it like a folder
-
-
-@lru_cache(maxsize=16)
-def _open_cached(version: str, where_key: str, where: Traversable) -> Package:
-    info = find_release(version, where)
-    return open_archive(info, archive_bytes(info, where))
-
-
-def open_release(version: str, where: Traversable | Path | None = None) -> Package:
-    """Exactly what release `version` published, every byte checked against the ledger."""
-    parse_version(version)
-    w = _where(where)
-    return _open_cached(version, str(w), w)
-
-
-def open_release_cache_clear() -> None:
-    _open_cached.cache_clear()
+def history(where: Traversable | Path) -> list[tuple[ReleaseInfo, Package]]:
+    """Every stored release opened and checked, oldest first; a damaged one stops everything."""
+    out = []
+    for info in read_ledger(where):
+        problems = verify_release(info, where)
+        if problems:
+            raise ReleaseError("the stored releases are damaged:\n" + "\n".join(problems))
+        out.append((info, open_release(info.version, where)))
+    return out
 
 
 # -- writing a release ----------------------------------------------------------------------------------------
 def make_archive(files: dict[str, bytes]) -> bytes:
-    """A zip whose bytes depend only on the files: sorted entries, fixed time, mode and system."""
+    """A zip whose bytes depend only on the files: sorted, stored (no zlib), fixed time, mode and system."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
         for name in sorted(files):
             zi = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.compress_type = zipfile.ZIP_STORED
             zi.create_system = 3
             zi.external_attr = 0o100644 << 16
-            zf.writestr(zi, files[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            zf.writestr(zi, files[name])
     return buf.getvalue()
 
 
+def storage_plan(files: dict[str, bytes], previous: dict[str, bytes] | None) -> dict[str, tuple[str, bytes | None]]:
+    """name → (full | delta | same, what to store under releases/<version>/)."""
+    plan: dict[str, tuple[str, bytes | None]] = {}
+    for name, data in sorted(files.items()):
+        base = (previous or {}).get(name)
+        if base is not None and base == data:
+            plan[name] = ("same", None)
+            continue
+        delta = make_delta(base, data) if base is not None else None
+        plan[name] = ("delta", delta) if delta is not None else ("full", data)
+    return plan
+
+
 def ledger_entry(version: str, released: dt.date, as_of: str, bump: str, previous: str | None,
-                 files: dict[str, bytes], archive: bytes) -> ReleaseInfo:
+                 files: dict[str, bytes], plan: dict[str, tuple[str, bytes | None]]) -> ReleaseInfo:
+    archive = make_archive(files)
     return ReleaseInfo(
         version=version,
         released_date=released.isoformat(),
@@ -242,13 +380,14 @@ def ledger_entry(version: str, released: dt.date, as_of: str, bump: str, previou
         previous=previous,
         archive=ARCHIVE_NAME.format(version=version),
         archive_bytes=len(archive),
-        archive_sha256=hashlib.sha256(archive).hexdigest(),
-        files={name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        archive_sha256=_sha(archive),
+        files={name: _sha(data) for name, data in sorted(files.items())},
+        stored={name: how for name, (how, _) in sorted(plan.items())},
     )
 
 
 def package_from_files(files: dict[str, bytes]) -> Package:
-    """An in-memory package (for comparing a candidate release before anything is written)."""
+    """An in-memory package: zipfile.Path is a Traversable, so the loader reads it like a folder."""
     return Package.open(zipfile.Path(zipfile.ZipFile(io.BytesIO(make_archive(files)))))
 
 
@@ -270,6 +409,7 @@ def render_citation_cff(info: ReleaseInfo, descriptor: dict[str, Any]) -> str:
     def q(text: object) -> str:
         return json.dumps(str(text), ensure_ascii=False)  # a JSON string is a valid YAML flow scalar
 
+    about = f"sha256 of {info.archive}, made by `kratom-regs archive {info.version}` (data as of {info.as_of})"
     keywords = "\n".join(f"  - {q(k)}" for k in descriptor.get("keywords", []))
     return (
         "# Generated by `kratom-regs release` for the latest release; do not edit by hand.\n"
@@ -288,13 +428,13 @@ def render_citation_cff(info: ReleaseInfo, descriptor: dict[str, Any]) -> str:
         "identifiers:\n"
         "  - type: other\n"
         f"    value: {q('sha256:' + info.archive_sha256)}\n"
-        f"    description: {q(f'sha256 of releases/{info.archive} (data as of {info.as_of})')}\n"
+        f"    description: {q(about)}\n"
         f"keywords:\n{keywords}\n"
     )
 
 
 class _Transaction:
-    """Several files (and one folder) replaced together: everything is staged first, then renamed in; any
+    """Several files and folders replaced together: everything is staged first, then renamed in; any
     failure while renaming puts back what was already replaced, so a failed release changes nothing."""
 
     def __init__(self) -> None:
@@ -347,7 +487,7 @@ class _Transaction:
         except BaseException:
             from .fsutil import write_bytes_atomic
 
-            for kind, target, saved in reversed(undo[:0]):
+            for kind, target, saved in reversed(undo):
                 if kind == "dir":
                     if saved is not None and saved.exists():
                         shutil.rmtree(target, ignore_errors=True)
@@ -372,21 +512,10 @@ class Released:
     written: list[str]
 
 
-def history(where: Path) -> list[tuple[ReleaseInfo, Package]]:
-    """Every stored release opened and checked, oldest first; a damaged one stops everything."""
-    out = []
-    for info in read_ledger(where):
-        problems = verify_release(info, where)
-        if problems:
-            raise ReleaseError("the stored releases are damaged:\n" + "\n".join(problems))
-        out.append((info, open_archive(info, archive_bytes(info, where))))
-    return out
-
-
 def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate_archive: bool = True) -> Released:
     """Validate, build, compare with the previous release, refuse a too-small bump, then write it all at once.
 
-    Writes datapackage/ (with CHANGELOG.md), releases/<zip>, releases/releases.json, CITATION.cff and, in a
+    Writes datapackage/ (with CHANGELOG.md), releases/<version>/, releases/releases.json, CITATION.cff and, in a
     checkout, kratom_regs/_version.py; or, on any failure, nothing.
     """
     from .build import PACKAGE_DIR, compile_package, descriptor
@@ -400,7 +529,9 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
     with writer_lock(root):
         recover_dir(root / PACKAGE_DIR)
         past = history(rdir)
-        built = compile_package(root, today)
+        built = compile_package(root)  # validated against the real clock, whatever --date says
+        if today < built.as_of:
+            raise ReleaseError(f"the release date {today} is before the data's as-of date {built.as_of}")
         prev_info, prev_pkg = past[-1] if past else (None, None)
         base = prev_info.version if prev_info else (read_version_file(root) or "0.0.0")
         version = bump_version(base, bump)
@@ -411,7 +542,7 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
         files["datapackage.json"] = (json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         candidate = package_from_files(files)
         diff = diff_packages(prev_pkg, candidate)
-        need = diff.required_bump()
+        need = diff.required_bump() if prev_info is not None else None  # a first release may be any version
         if prev_info is not None and need is None:
             raise ReleaseError(f"nothing changed since release {prev_info.version}: no release made")
         if need is not None and BUMP_ORDER[bump] < BUMP_ORDER[need]:
@@ -419,8 +550,9 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
             if BUMP_ORDER[bump] < BUMP_ORDER["minor"]:
                 reasons += [f"new jurisdiction {j}" for j in diff.added_jurisdictions]
                 reasons += [f"removed jurisdiction {j}" for j in diff.removed_jurisdictions]
+            more = f"; and {len(reasons) - 10} more" if len(reasons) > 10 else ""
             raise ReleaseError(f"--bump {bump} is too small: these changes need at least --bump {need}: "
-                               + "; ".join(reasons))
+                               + "; ".join(reasons[:10]) + more)
         archive = make_archive(files)
         if validate_archive:
             with tempfile.TemporaryDirectory() as tmp:
@@ -429,8 +561,11 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
                 problems = archive_errors(path)
             if problems:
                 raise ReleaseError("frictionless rejects the release archive:\n" + "\n".join(problems))
+        if (rdir / version).exists():
+            raise ReleaseError(f"{rdir / version} already exists but the ledger has no release {version}: remove it")
+        plan = storage_plan(files, release_files(prev_info.version, rdir) if prev_info else None)
         info = ledger_entry(version, today, built.as_of.isoformat(), bump, prev_info.version if prev_info else None,
-                            files, archive)
+                            files, plan)
         entries = [render_entry(diff_packages(past[i - 1][1] if i else None, pkg), inf.released_date)
                    for i, (inf, pkg) in enumerate(past)]
         entry = render_entry(diff, info.released_date)
@@ -438,10 +573,11 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
         pkg_dir = root / PACKAGE_DIR
         txn = _Transaction()
         try:
-            txn.stage_file(rdir / info.archive, archive)
+            txn.stage_dir(rdir / version, {name + (DELTA_SUFFIX if how == "delta" else ""): data
+                                           for name, (how, data) in plan.items() if data is not None})
             txn.stage_dir(pkg_dir, {**files, changelog_path(root).relative_to(pkg_dir).as_posix(): changelog})
             txn.stage_file(root / "CITATION.cff", render_citation_cff(info, desc).encode("utf-8"))
-            written = [str(rdir / info.archive), str(pkg_dir), str(root / "CITATION.cff")]
+            written = [str(rdir / version), str(pkg_dir), str(root / "CITATION.cff")]
             if (root / VERSION_FILE).parent.is_dir():
                 txn.stage_file(root / VERSION_FILE, render_version_file(version).encode("utf-8"))
                 written.append(str(root / VERSION_FILE))

@@ -146,7 +146,8 @@ def read_proposal(root: Path, proposal_id: str) -> Proposal:
     try:
         return Proposal.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as exc:
-        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not a valid proposal ({exc.error_count()} errors)") from None
+        n = exc.error_count()
+        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not a valid proposal ({n} errors)") from None
 
 
 def _record_decision(root: Path, p: Proposal, decision: str, why: str, reviewer: str) -> None:
@@ -185,8 +186,8 @@ def accept(root: Path, proposal_id: str, reviewer: str = "reviewer", today: dt.d
             citation = Citation.model_validate(p.citation)
             event = Event.model_validate(p.event)
         except ValidationError as exc:
-            raise ReviewError(f"{proposal_id}: the proposed record is not valid: "
-                              + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+            why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ReviewError(f"{proposal_id}: the proposed record is not valid: {why}") from None
         jid = p.jurisdiction_id
         written: list[str] = []
         if citation.citation_id in recs.citations and recs.citations[citation.citation_id] != citation:

@@ -79,8 +79,8 @@ _F: list[Field] = [
     Field("substance", "string", "An alkaloid coded apart from the leaf.", Substance),
     Field("rule", "string", "What the law says about the substance.", SubstanceRule),
     Field("schedule", "string", "The schedule or list the substance is placed in."),
-    Field("threshold_value", "number", "Numeric threshold: the most allowed under a 'limit' rule, or the level above which a "
-          "'scheduled' or 'banned' rule applies; empty when there is none or the law's figure is not known."),
+    Field("threshold_value", "number", "Numeric threshold: the most allowed under a 'limit' rule, or the level "
+          "above which a 'scheduled' or 'banned' rule applies; empty when there is none or it is not known."),
     Field("threshold_unit", "string", "Unit of threshold_value.", ThresholdUnit),
     Field("citation_id", "string", "Stable id of a cited document."),
     Field("kind", "string", "What the cited document is.", CitationKind),

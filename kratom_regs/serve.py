@@ -9,6 +9,7 @@ not take.
 
 from __future__ import annotations
 
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -45,4 +46,17 @@ def serve(port: int = 8001, *, version: str | None = None, package_dir: Path | N
                      f"http://{HOST}:{port}/{DATABASE} ; press Ctrl-C to stop")
             await uvicorn.Server(config).serve()
 
-        asyncio.run(run())
+        # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; turning it into an
+        # exception (instead of the default SIGTERM death) lets the temporary database be removed.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            asyncio.run(run())
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    announce("stopped")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

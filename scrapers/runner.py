@@ -65,7 +65,10 @@ def run_source(
     snapshot = None if replay is not None else Snapshot(root / CACHE_DIR / "raw")
     fetcher = Fetcher(name, transport, src.policy, snapshot, **fetcher_kwargs)
     state_file = _state_path(root, name)
-    state = json.loads(state_file.read_text()) if state_file.is_file() else {}
+    if isinstance(transport, ReplayTransport):
+        state = dict(transport.manifest.get("state", {}))
+    else:
+        state = json.loads(state_file.read_text()) if state_file.is_file() else {}
     ctx = RunContext(fetcher, today, since or src.default_since, state, progress)
     result = RunResult(name)
     try:

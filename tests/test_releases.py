@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -99,9 +98,7 @@ def _pkg(files: dict[str, bytes], edit: Any = None) -> Package:
 
 
 def _release_files(history: History, version: str) -> dict[str, bytes]:
-    info = rel.find_release(version, history.root / "releases")
-    with zipfile.ZipFile(io.BytesIO(rel.archive_bytes(info, history.root / "releases"))) as zf:
-        return {n: zf.read(n) for n in zf.namelist()}
+    return rel.release_files(version, history.root / "releases")
 
 
 def _res(desc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -271,19 +268,22 @@ def test_export_of_a_version_is_what_it_published(history: History, use_history:
 def test_tampered_release_is_refused(history: History, tmp_path: Path) -> None:
     root = _copy(history, tmp_path)
     where = root / "releases"
-    zpath = where / "kratom-regs-0.1.1.zip"
-    data = bytearray(zpath.read_bytes())
-    data[100] ^= 0xFF
-    zpath.write_bytes(bytes(data))
-    with pytest.raises(DataPackageError, match="does not match the sha256"):
+    info = rel.find_release("0.1.1", where)
+    name = next(n for n, how in info.stored.items() if how == "delta" and n.startswith("data/"))
+    stored = where / "0.1.1" / f"{name}.delta"
+    stored.write_text(stored.read_text().replace("2016-07-01", "2016-07-02"))
+    with pytest.raises(DataPackageError, match="does not rebuild the recorded file"):
         rel.open_release("0.1.1", where)
+    with pytest.raises(DataPackageError, match=r"release 0\.2\.0 cannot be rebuilt"):
+        rel.open_release("0.2.0", where)
+    assert rel.open_release("0.1.0", where).version == "0.1.0"  # releases before the damage still load
     before = tree_digest(root)
     with pytest.raises(rel.ReleaseError, match="damaged"):
         rel.cut_release(root, "major", validate_archive=False)
     assert tree_digest(root) == before
     result = CliRunner().invoke(main, ["releases", "--root", str(root), "--json"])
     assert result.exit_code == 1
-    assert [r["verified"] for r in json.loads(result.output)] == [True, False, True]
+    assert [r["verified"] for r in json.loads(result.output)] == [True, False, False]
 
 
 # -- diff and changes --------------------------------------------------------------------------------------------
@@ -366,8 +366,29 @@ def test_releases_command_lists_and_verifies(history: History) -> None:
     assert all(len(r["archive_sha256"]) == 64 and "datapackage.json" in r["files"] for r in rows)
 
 
-def test_archive_passes_frictionless(history: History) -> None:
-    zpath = history.root / "releases" / "kratom-regs-0.2.0.zip"
+def test_storage_is_deltas_and_compact(history: History) -> None:
+    where = history.root / "releases"
+    first, second, third = rel.read_ledger(where)
+    assert set(first.stored.values()) == {"full"}
+    assert second.stored["data/events.csv"] == "delta" and second.stored["data/claims.csv"] == "same"
+    assert third.stored["data/jurisdictions.csv"] == "delta"
+
+    def size(version: str) -> int:
+        return sum(p.stat().st_size for p in (where / version).rglob("*") if p.is_file())
+
+    full = sum(len(b) for b in rel.release_files("0.1.1", where).values())
+    assert size("0.1.1") < full / 10  # a correction costs what changed, not another copy of the package
+    assert not list(where.glob("*.zip"))
+
+
+def test_archive_passes_frictionless(history: History, tmp_path: Path) -> None:
+    zpath = tmp_path / "kratom-regs-0.2.0.zip"
+    result = CliRunner().invoke(main, ["archive", "0.2.0", "-o", str(zpath), "--root", str(history.root)])
+    assert result.exit_code == 0, result.output
+    info = rel.find_release("0.2.0", history.root / "releases")
+    assert hashlib.sha256(zpath.read_bytes()).hexdigest() == info.archive_sha256
+    with zipfile.ZipFile(zpath) as zf:
+        assert {n: hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist()} == info.files
     assert rel.archive_errors(zpath) == []
     result = subprocess.run([sys.executable, "-m", "frictionless", "validate", str(zpath)], capture_output=True,
                             text=True, check=False)
@@ -434,7 +455,9 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
     wheel = next((tmp_path / "dist").glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for info in rel.read_ledger(history.root / "releases"):
-        assert f"kratom_regs/_releases/{info.archive}" in names
+        for name, how in info.stored.items():
+            if how != "same":
+                assert f"kratom_regs/_releases/{info.version}/{name}{'.delta' if how == 'delta' else ''}" in names
     assert {"kratom_regs/_releases/releases.json", "kratom_regs/_data/datapackage.json"} <= names
     # import straight from the wheel (a zip): the bundled releases load offline, byte-exact
     code = (
@@ -447,3 +470,28 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-2000:]
     expected = rel.find_release("0.1.1", history.root / "releases").files["data/status_periods.csv"]
     assert run.stdout.split() == ["0.2.0", expected]
+
+
+def test_release_command(tmp_path: Path) -> None:
+    root = write_repo(tmp_path / "repo")
+    runner = CliRunner()
+    empty = runner.invoke(main, ["releases", "--root", str(root)])
+    assert empty.exit_code == 0 and "no releases yet" in empty.output
+    first = runner.invoke(main, ["release", "--bump", "major", "--root", str(root), "--date", "2026-02-01"])
+    assert first.exit_code == 0, first.output
+    assert "released 1.0.0" in first.output and "First release: " in first.output
+    assert rel.read_ledger(root / "releases")[0].version == "1.0.0"
+    again = runner.invoke(main, ["release", "--bump", "patch", "--root", str(root), "--date", "2026-02-02"])
+    assert again.exit_code == 2
+    assert again.output.strip().splitlines()[-1] == "error: nothing changed since release 1.0.0: no release made"
+    early = runner.invoke(main, ["release", "--bump", "patch", "--root", str(root), "--date", "2025-12-31"])
+    assert early.exit_code == 2 and "before" in early.output
+
+
+def test_dates_are_worded_as_precisely_as_known() -> None:
+    from kratom_regs.changelog import _when
+
+    assert _when("2016-05-10", "day") == "on 2016-05-10"
+    assert _when("2016-05-01", "month") == "in 2016-05"
+    assert _when("1979-01-01", "year") == "in 1979"
+    assert _when("2026-11-25", "before") == "by 2026-11-25 (exact date unknown)"

@@ -1,0 +1,143 @@
+"""End to end from constructed replay fixtures: scrape → queue → review → records → build; golden outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kratom_regs.build import build
+from kratom_regs.review import ReviewError, accept, list_queue, reject
+from scrapers.errors import ReplayMissing
+from scrapers.registry import SOURCES
+from scrapers.runner import RunResult, run_source
+
+from ..conftest import tree_digest, write_repo
+
+FIX = Path(__file__).resolve().parents[2] / "scrapers" / "fixtures"
+REPLAY = FIX / "constructed"
+GOLDEN = FIX / "golden"
+
+
+@pytest.fixture
+def empty_repo(tmp_path: Path) -> Path:
+    return write_repo(tmp_path / "repo", jurisdictions={}, citations={})
+
+
+def run(root: Path, name: str) -> RunResult:
+    return run_source(root, name, replay=REPLAY, progress=lambda _m: None)
+
+
+def normalised(proposals: list) -> list[dict]:
+    out = []
+    for p in proposals:
+        d = p.model_dump(mode="json")
+        d.pop("proposed_date")
+        out.append(d)
+    return sorted(out, key=lambda d: d["proposal_id"])
+
+
+@pytest.mark.parametrize("name", ["federal_register", "legiscan", "openstates", "wikipedia", "ecfr", "legistar"])
+def test_golden_output(empty_repo: Path, name: str) -> None:
+    res = run(empty_repo, name)
+    assert res.error is None, res.error
+    got = normalised(res.proposals)
+    golden = GOLDEN / f"{name}.json"
+    assert got == json.loads(golden.read_text()), f"parser output changed; if intended, regenerate {golden}"
+
+
+def test_scrape_list_has_six_sources() -> None:
+    assert len(SOURCES) >= 6
+
+
+def test_federal_register_replay_proposes_tracked_notices(empty_repo: Path) -> None:
+    res = run(empty_repo, "federal_register")
+    assert res.error is None
+    assert len(res.proposals) == 2 and len(res.queued) == 2
+    for p in res.proposals:
+        assert p.kind == "event" and p.is_binding is False  # notices of intent are never law
+        assert p.event["event_type"] == "proposed_rule" and "sets" not in p.event
+
+
+def test_accept_and_reject_end_to_end_into_a_valid_build(empty_repo: Path) -> None:
+    run(empty_repo, "federal_register")
+    first, second = sorted(p.proposal_id for p in list_queue(empty_repo))
+    written = accept(empty_repo, first)
+    assert written == ["records/citations/us-fr-2016-20803.yaml", "records/jurisdictions/US.yaml"]
+    reject(empty_repo, second, "duplicate of a recorded notice (test)")
+    assert list_queue(empty_repo) == []
+    built = build(empty_repo)
+    events = [e for e in built.tables["events"] if e["jurisdiction_id"] == "US"]
+    assert [e["event_id"] for e in events] == ["us-fr-2016-20803"]
+    # neither the accepted nor the rejected one is proposed again
+    again = run(empty_repo, "federal_register")
+    assert again.queued == [] and len(again.skipped) == 2
+
+
+def test_rejected_is_reproposed_when_its_source_changes(empty_repo: Path, tmp_path: Path) -> None:
+    run(empty_repo, "federal_register")
+    pid = sorted(p.proposal_id for p in list_queue(empty_repo))[0]
+    reject(empty_repo, pid, "test")
+    changed = tmp_path / "replay"
+    shutil.copytree(REPLAY, changed)
+    for f in (changed / "federal_register").glob("*.json"):
+        f.write_text(f.read_text().replace("Notice of intent.", "Notice of intent (corrected)."))
+    res = run_source(empty_repo, "federal_register", replay=changed, progress=lambda _m: None)
+    assert pid in res.queued
+
+
+def test_accept_refuses_an_invalid_proposal_and_writes_nothing(empty_repo: Path) -> None:
+    run(empty_repo, "federal_register")
+    pid = sorted(p.proposal_id for p in list_queue(empty_repo))[0]
+    path = empty_repo / "review" / "queue" / f"{pid}.json"
+    data = json.loads(path.read_text())
+    data["event"]["event_type"] = "ban-ish"
+    path.write_text(json.dumps(data))
+    before = tree_digest(empty_repo)
+    with pytest.raises(ReviewError, match="event_type"):
+        accept(empty_repo, pid)
+    assert tree_digest(empty_repo) == before
+
+
+def test_accept_never_overwrites(empty_repo: Path) -> None:
+    run(empty_repo, "federal_register")
+    pid = sorted(p.proposal_id for p in list_queue(empty_repo))[0]
+    accept(empty_repo, pid)
+    # queue the same proposal again by hand: the event now exists
+    res = run(empty_repo, "federal_register")
+    assert pid not in res.queued
+
+
+def test_leads_cannot_be_accepted(empty_repo: Path) -> None:
+    run(empty_repo, "wikipedia")
+    lead = list_queue(empty_repo)[0]
+    with pytest.raises(ReviewError, match="is a lead"):
+        accept(empty_repo, lead.proposal_id)
+
+
+def test_replay_is_strict(empty_repo: Path, tmp_path: Path) -> None:
+    res = run_source(empty_repo, "federal_register", replay=REPLAY, since=None, progress=lambda _m: None)
+    assert res.error is None
+    partial = tmp_path / "partial"
+    shutil.copytree(REPLAY / "federal_register", partial)
+    manifest = json.loads((partial / "manifest.json").read_text())
+    manifest["requests"] = dict(list(manifest["requests"].items())[:3])
+    (partial / "manifest.json").write_text(json.dumps(manifest))
+    res = run_source(empty_repo, "federal_register", replay=partial, progress=lambda _m: None)
+    assert res.error and res.error.startswith("ReplayMissing") and res.queued == []
+    assert issubclass(ReplayMissing, Exception)
+
+
+def test_legiscan_passed_bill_is_a_lead_and_failed_is_tracked(empty_repo: Path) -> None:
+    res = run(empty_repo, "legiscan")
+    kinds = {p.title.split(":")[0]: (p.kind, p.is_binding) for p in res.proposals}
+    assert kinds == {"HB 9001": ("lead", False), "SB 9002": ("event", False)}
+
+
+def test_openstates_only_became_law_is_flagged(empty_repo: Path) -> None:
+    res = run(empty_repo, "openstates")
+    by_title = {p.title.split(":")[0]: p for p in res.proposals}
+    assert by_title["HB 9003"].kind == "lead" and by_title["HB 9003"].jurisdiction_id == "US-OK"
+    assert by_title["B 9004"].kind == "event" and by_title["B 9004"].jurisdiction_id == "US-DC"

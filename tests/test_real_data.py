@@ -1,0 +1,87 @@
+"""Checks on the real, researched data as published in datapackage/ (not the constructed test data)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+import kratom_regs as kr
+from kratom_regs.build import compile_package, stale_files
+from kratom_regs.loader import Package
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def pkg() -> Package:
+    return Package.open(REPO / "datapackage")
+
+
+def test_version_matches_the_package(pkg: Package) -> None:
+    assert json.loads((REPO / "datapackage" / "datapackage.json").read_text())["version"] == kr.__version__
+    assert pkg.version == kr.__version__
+
+
+def test_committed_package_is_not_stale() -> None:
+    assert stale_files(REPO, compile_package(REPO)) == []
+
+
+def test_alabama_is_banned_with_its_law_and_was_not_in_2015() -> None:
+    now = kr.status("Alabama")
+    assert now["status"] == "banned" and now["valid_from"] and now["law"]["official_citation"]
+    assert kr.status("Alabama", as_of="2015-06-01")["status"] != "banned"
+
+
+def test_thailand_changed_between_2021_and_now() -> None:
+    assert kr.status("Thailand", as_of="2021-01-01")["status"] == "banned"
+    assert kr.status("Thailand")["status"] == "regulated"
+
+
+def test_every_state_level_us_jurisdiction_is_present() -> None:
+    states = [j for j in kr.jurisdictions(level="state") if j["jurisdiction_id"].startswith("US-")]
+    assert len(states) == 56
+
+
+def test_at_least_30_us_localities() -> None:
+    local = [j for j in kr.jurisdictions() if j["level"] in ("county", "city")
+             and j["jurisdiction_id"].startswith("US-")]
+    assert len(local) >= 30
+
+
+def test_us_evidence_rules(pkg: Package) -> None:
+    """Every researched US jurisdiction cites a read source with a URL; every law-based status cites the law;
+    every unknown one with a record says why in its notes."""
+    cites = {c["citation_id"]: c for c in pkg.rows("citations")}
+    by_period: dict[str, list[str]] = defaultdict(list)
+    for r in pkg.rows("status_period_citations"):
+        by_period[r["period_id"]].append(r["citation_id"])
+    juris = {j["jurisdiction_id"]: j for j in pkg.rows("jurisdictions")}
+    problems = []
+    for row in pkg.rows("current_status"):
+        jid = row["jurisdiction_id"]
+        if not (jid == "US" or jid.startswith("US-")):
+            continue
+        docs = [cites[c] for c in by_period[row["period_id"]]]
+        if row["status"] == "unknown":
+            if juris[jid]["has_record"] == "true" and not juris[jid]["notes"]:
+                problems.append(f"{jid}: unknown with a record but no note saying why")
+            continue
+        if not any(d["url"] and d["accessed_date"] for d in docs):
+            problems.append(f"{jid}: no read source with a URL")
+        if row["status"] in ("banned", "restricted", "regulated") and not any(
+                d["is_legal_instrument"] == "true" for d in docs):
+            problems.append(f"{jid}: {row['status']} without citing the law itself")
+        if not row["last_verified_date"]:
+            problems.append(f"{jid}: no last_verified_date")
+    assert problems == []
+
+
+def test_local_rules_never_change_the_state(pkg: Package) -> None:
+    """A city ban leaves its state's status alone: the state's periods cite no local event."""
+    events = {e["event_id"]: e for e in pkg.rows("events")}
+    for r in pkg.rows("status_period_events"):
+        jid = r["period_id"].split(":")[0]
+        assert events[r["event_id"]]["jurisdiction_id"] == jid
