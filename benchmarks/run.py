@@ -566,7 +566,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--scales", default="1,10,100,1000", help="synthetic sizes, x ~300 jurisdictions")
     ap.add_argument("--budget", type=float, default=270.0, help="seconds the whole run may take (default 270)")
     ap.add_argument("--repeats", type=int, default=9, help="repeats of fast figures (default 9)")
-    ap.add_argument("--repeats-small", type=int, default=3, help="repeats of build/validate at <= 1000 rows")
+    ap.add_argument("--repeats-small", type=int, default=3,
+                    help="repeats of build and validate up to 1000 jurisdictions (default 3)")
     ap.add_argument("--skip-real", action="store_true", help="leave out the real records (loader figures on x1)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (printed on stderr)")
     args = ap.parse_args(argv)

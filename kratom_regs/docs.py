@@ -41,6 +41,9 @@ def _render(readme: str) -> str:
 
 
 def write_docs(root: Path, built: Built) -> None:
+    from . import codebook
+
+    codebook.write(root)
     readme = root / "README.md"
     if readme.is_file():
         text = readme.read_text(encoding="utf-8")
@@ -50,9 +53,12 @@ def write_docs(root: Path, built: Built) -> None:
 
 
 def stale_docs(root: Path, built: Built) -> list[str]:
+    from . import codebook
+
+    out = ["docs/CODEBOOK.md"] if codebook.is_stale(root) else []
     readme = root / "README.md"
     if readme.is_file():
         text = readme.read_text(encoding="utf-8")
         if _render(text) != text:
-            return ["README.md (data dictionary)"]
-    return []
+            out.append("README.md (data dictionary)")
+    return out
