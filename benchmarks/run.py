@@ -135,9 +135,10 @@ def machine() -> dict[str, Any]:
 _IMPORT = "import time; t = time.perf_counter(); import kratom_regs; print(time.perf_counter() - t)"
 _IMPORT_STATUS = (
     "import time; t = time.perf_counter()\n"
+    "from pathlib import Path\n"  # already imported by kratom_regs, so free
     "import kratom_regs as kr\n"
     "from kratom_regs import loader\n"
-    "pkg = loader.Package.open(loader.Path({root!r}))\n"
+    "pkg = loader.Package.open(Path({root!r}))\n"
     "loader.current_package = lambda: pkg\n"
     "kr.status('Alabama')\n"
     "print(time.perf_counter() - t)\n"

@@ -1,3 +1,6 @@
-"""The package version, equal to the data package's `version` (a test enforces it)."""
+"""The package version, equal to the data package's `version` (a test enforces it).
 
-__version__ = "0.1.0"
+Written by `kratom-regs release`; do not edit by hand.
+"""
+
+__version__ = "0.2.0"

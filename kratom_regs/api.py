@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from .errors import DataPackageError
 from .loader import Package, get_package, parse_day
 
 if TYPE_CHECKING:
@@ -49,7 +50,10 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
     idx = _citation_index(pkg)
     out: dict[str, Any] = {k: (v if v != "" else None) for k, v in p.items() if k not in _PERIOD_SKIP}
     if out.get("min_age") is not None:
-        out["min_age"] = int(out["min_age"])
+        try:
+            out["min_age"] = int(out["min_age"])
+        except ValueError:
+            raise DataPackageError(f"period {p['period_id']}: min_age {out['min_age']!r} is not a number") from None
     start = idx["events"].get(p["start_event_id"]) if p["start_event_id"] else None
     out["law"] = (
         {
@@ -62,7 +66,7 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
         if start
         else None
     )
-    out["citations"] = [_citation(idx["citations"][c]) for c in idx["period_citations"].get(p["period_id"], [])]
+    out["citations"] = _cited(idx, idx["period_citations"].get(p["period_id"], []), f"period {p['period_id']}")
     return out
 
 
@@ -71,7 +75,16 @@ def _find_period(pkg: Package, jid: str, day: dt.date) -> dict[str, str]:
     for p in pkg.period_rows(jid):
         if (p["valid_from"] == "" or p["valid_from"] <= iso) and (p["valid_to"] == "" or iso < p["valid_to"]):
             return p
-    raise AssertionError(f"{jid}: periods do not cover {iso}")  # the build guarantees coverage
+    # the build guarantees coverage, so a gap means the package was edited after the build
+    raise DataPackageError(f"{jid}: the data package's status periods do not cover {iso} (damaged package?)")
+
+
+def _cited(idx: dict[str, Any], ids: list[str], where: str) -> list[dict[str, Any]]:
+    """Citations by id; one the citations table lacks means a damaged package, never a KeyError."""
+    missing = [c for c in ids if c not in idx["citations"]]
+    if missing:
+        raise DataPackageError(f"{where} cites {', '.join(missing)}, which the citations table lacks (damaged package?)")
+    return [_citation(idx["citations"][c]) for c in ids]
 
 
 def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:
@@ -102,7 +115,7 @@ def history(query: str, *, version: str | None = None) -> dict[str, Any]:
                     key=lambda e: (e["effective_date"] or e["enacted_date"] or "9999", e["event_id"])):
         ev: dict[str, Any] = {k: (v if v != "" else None) for k, v in e.items() if k != "jurisdiction_id"}
         ev["is_binding"] = e["is_binding"] == "true"
-        ev["citations"] = [_citation(idx["citations"][c]) for c in idx["event_citations"].get(e["event_id"], [])]
+        ev["citations"] = _cited(idx, idx["event_citations"].get(e["event_id"], []), f"event {e['event_id']}")
         events.append(ev)
     return {
         "jurisdiction_id": jid,

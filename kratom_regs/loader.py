@@ -45,6 +45,14 @@ def _normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
 
 
+def _name(root: Traversable) -> str:
+    """A printable name for a package folder; an in-memory zip (a release) has no file name and str() fails."""
+    try:
+        return str(root)
+    except TypeError:
+        return "the data package (in memory)"
+
+
 @dataclass
 class Package:
     """One data package opened for reading (the current one, or a release)."""
@@ -58,14 +66,15 @@ class Package:
     @classmethod
     def open(cls, root: Traversable | None = None, verify: bool = True) -> Package:
         root = root or package_path()
+        where = _name(root)
         try:
             desc = json.loads(root.joinpath("datapackage.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise DataPackageError(f"{root}: datapackage.json is missing") from None
+            raise DataPackageError(f"{where}: datapackage.json is missing") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataPackageError(f"{root}/datapackage.json: not valid JSON ({exc})") from None
+            raise DataPackageError(f"{where}/datapackage.json: not valid JSON ({exc})") from None
         if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list):
-            raise DataPackageError(f"{root}/datapackage.json: no resources list")
+            raise DataPackageError(f"{where}/datapackage.json: no resources list")
         return cls(root, desc, verify)
 
     @property
@@ -103,16 +112,33 @@ class Package:
                 )
         return data
 
+    def field_names(self, name: str) -> list[str]:
+        """The table's column names from its schema; a malformed schema is damage, not a crash."""
+        schema = self.resource(name).get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
+                                                   for f in fields):
+            raise DataPackageError(f"table {name!r}: malformed schema in datapackage.json (no list of named fields)")
+        return [f["name"] for f in fields]
+
     def rows(self, name: str) -> list[dict[str, str]]:
         if name not in self._tables:
-            text = self.raw(name).decode("utf-8")
-            reader = csv.DictReader(io.StringIO(text))
-            expected = [f["name"] for f in self.resource(name)["schema"]["fields"]]
-            if reader.fieldnames != expected:
-                raise DataPackageError(f"table {name!r}: header {reader.fieldnames} does not match its schema")
-            rows = list(reader)
+            try:
+                text = self.raw(name).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataPackageError(f"table {name!r}: not UTF-8 text (byte {exc.start})") from None
+            expected = self.field_names(name)
+            try:
+                reader = csv.DictReader(io.StringIO(text))
+                if reader.fieldnames != expected:
+                    raise DataPackageError(f"table {name!r}: header {reader.fieldnames} does not match its schema")
+                rows = list(reader)
+            except csv.Error as exc:
+                raise DataPackageError(f"table {name!r}: malformed CSV ({exc})") from None
             if any(None in r for r in rows):
                 raise DataPackageError(f"table {name!r}: a row has more cells than the header")
+            if any(None in r.values() for r in rows):
+                raise DataPackageError(f"table {name!r}: a row has fewer cells than the header")
             self._tables[name] = rows
         return self._tables[name]
 

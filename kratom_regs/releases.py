@@ -444,12 +444,12 @@ class _Transaction:
     def stage_file(self, target: Path, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        self.files.append((target, Path(tmp)))  # before writing, so discard() removes it if the disk is full
         with open(fd, "wb") as fh:
             os.fchmod(fh.fileno(), 0o644)  # mkstemp's 0600 would make a published file private
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        self.files.append((target, Path(tmp)))
 
     def stage_dir(self, target: Path, files: dict[str, bytes]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ErrorSink, KratomRegsError, RecordsInvalid
-from .fsutil import write_text_atomic, writer_lock
-from .models import Citation, Event, JurisdictionRecord
+from .fsutil import write_bytes_atomic, write_text_atomic, writer_lock
+from .models import JURISDICTION_ID_RE, Citation, Event, JurisdictionRecord
 from .store import canonical_text, load_records
 from .validate import validate_records
 
@@ -145,6 +145,8 @@ def read_proposal(root: Path, proposal_id: str) -> Proposal:
         raise ReviewError(f"no proposal {proposal_id!r} in {QUEUE_DIR}/ (see `kratom-regs review list`)")
     try:
         return Proposal.model_validate_json(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not UTF-8 text (byte {exc.start})") from None
     except ValidationError as exc:
         n = exc.error_count()
         raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not a valid proposal ({n} errors)") from None
@@ -178,6 +180,8 @@ def accept(root: Path, proposal_id: str, reviewer: str = "reviewer", today: dt.d
         if p.kind != "event" or p.event is None or p.citation is None or p.jurisdiction_id is None:
             raise ReviewError(f"{proposal_id} is a lead, not an event: research it and edit records/ by hand, "
                               "then `kratom-regs review reject ID --why` it")
+        if not re.fullmatch(JURISDICTION_ID_RE, p.jurisdiction_id):  # it names a file under records/
+            raise ReviewError(f"{proposal_id}: jurisdiction_id {p.jurisdiction_id!r} is not a jurisdiction id")
         sink = ErrorSink()
         recs = load_records(root, sink)
         if sink:
@@ -208,6 +212,8 @@ def accept(root: Path, proposal_id: str, reviewer: str = "reviewer", today: dt.d
         cit_path = root / "records" / "citations" / f"{citation.citation_id}.yaml"
         jur_path = root / "records" / "jurisdictions" / f"{jid}.yaml"
         old_jur = jur_path.read_bytes() if jur_path.exists() else None
+        dec_path = root / DECISIONS
+        old_dec = dec_path.read_bytes() if dec_path.exists() else None
         new_cit = not cit_path.exists()
         try:
             if new_cit:
@@ -218,12 +224,14 @@ def accept(root: Path, proposal_id: str, reviewer: str = "reviewer", today: dt.d
             _record_decision(root, p, "accepted", "accepted", reviewer)
             (root / QUEUE_DIR / f"{proposal_id}.json").unlink()
         except BaseException:
-            # roll back so records/ is exactly as before
+            # roll back so records/ and the decision log are exactly as before (a decision without its
+            # record would hide the proposal from every later run)
             if new_cit and cit_path.exists():
                 cit_path.unlink()
-            if old_jur is None:
-                jur_path.unlink(missing_ok=True)
-            else:
-                jur_path.write_bytes(old_jur)
+            for path, old in ((jur_path, old_jur), (dec_path, old_dec)):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    write_bytes_atomic(path, old)
             raise
         return written
