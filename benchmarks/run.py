@@ -543,8 +543,7 @@ def print_report(r: dict[str, Any]) -> None:
           f"{med('build_s'):>8} {med('validate_s'):>9} {med('frictionless_validate_s'):>7} "
           f"{med('load_ms', 'status_periods'):>10} {ratio_sp!s:>6} {med('first_status_ms'):>9} {med('query_us'):>9}")
         for what, why in row.get("skipped", {}).items():
-            est = row.get("estimated_build_s"), row.get("estimated_validate_s")
-            p(f"         skipped {what}: {why} (linear estimates: build {est[0]} s, validate {est[1]} s)")
+            p(f"         skipped {what}: {why} (linear extrapolation from the previous size)")
     p("\nGrowth (log-log slope of cost against jurisdictions: 1 = linear, 0 = constant)")
     for st in r["growth"]:
         parts = ", ".join(f"{k} {v}" for k, v in st.items() if k not in ("from", "to", "size_ratio"))
@@ -554,7 +553,9 @@ def print_report(r: dict[str, Any]) -> None:
     for key, target in TARGETS.items():
         val = r.get(key)
         ok = r["targets_met"].get(key)
-        p(f"  {key:26s} {val!s:>10}   target ≤ {target:g}   {'met' if ok else 'MISSED' if ok is False else 'n/a'}")
+        est = r.get(f"{key}_estimated")
+        shown = f"{val}" if val is not None or est is None else f"~{est} (estimate)"
+        p(f"  {key:26s} {shown:>10}   target ≤ {target:g}   {'met' if ok else 'MISSED' if ok is False else 'n/a'}")
     for note in r["notes"]:
         p(f"  note: {note}")
     p(f"\ntotal run time {r['run_seconds']} s")
@@ -622,6 +623,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                          + " only: the larger sizes did not fit the budget")
         result["scraper_replay_per_s"] = result["scraper_replay"]["responses_per_s"]
         result["targets_met"] = {k: (None if result.get(k) is None else result[k] <= t) for k, t in TARGETS.items()}
+        est_bv = result.get("build_validate_x100_s_estimated")
+        if result["build_validate_x100_s"] is None and est_bv is not None and est_bv > TARGETS["build_validate_x100_s"]:
+            result["targets_met"]["build_validate_x100_s"] = False  # judged on the linear estimate, as the note says
         result["notes"] = notes
         result["run_seconds"] = round(time.perf_counter() - budget.start, 1)
     finally:

@@ -83,7 +83,8 @@ def _cited(idx: dict[str, Any], ids: list[str], where: str) -> list[dict[str, An
     """Citations by id; one the citations table lacks means a damaged package, never a KeyError."""
     missing = [c for c in ids if c not in idx["citations"]]
     if missing:
-        raise DataPackageError(f"{where} cites {', '.join(missing)}, which the citations table lacks (damaged package?)")
+        raise DataPackageError(f"{where} cites {', '.join(missing)}, which the citations table lacks "
+                               "(damaged package?)")
     return [_citation(idx["citations"][c]) for c in ids]
 
 

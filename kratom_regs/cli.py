@@ -13,10 +13,11 @@ import click
 from . import api
 from ._version import __version__
 from .errors import KratomRegsError, RecordsInvalid
+from .textsafe import inert
 
 
 def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {inert(message)}", err=True)  # messages may quote what a user or a file said
     sys.exit(code)
 
 
@@ -27,10 +28,13 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except RecordsInvalid as exc:
-            click.echo("\n".join(exc.sink.lines()), err=True)
+            click.echo("\n".join(inert(line) for line in exc.sink.lines()), err=True)
             _fail(f"{len(exc.sink)} problem(s) found; nothing was written", 1)
         except (KratomRegsError, ValueError) as exc:
             _fail(str(exc))
+        except BrokenPipeError:  # `kratom-regs list | head` closed the pipe: not an error
+            sys.stderr.close()
+            sys.exit(0)
         except OSError as exc:
             _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
 
@@ -40,6 +44,11 @@ def _root_option(f: Any) -> Any:
                         show_default=True, help="Repository folder holding records/.")(f)
 
 
+def _say(text: str) -> None:
+    """One line of record text for a terminal: control and bidi characters shown, never obeyed."""
+    click.echo(inert(text))
+
+
 def _dump(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
 
@@ -47,12 +56,13 @@ def _dump(obj: Any) -> None:
 def _table(rows: list[list[str]], headers: list[str], title: str | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    t = Table(title=title, show_lines=False, header_style="bold")
+    t = Table(title=inert(title) if title else None, show_lines=False, header_style="bold")
     for h in headers:
         t.add_column(h, overflow="fold")
-    for r in rows:
-        t.add_row(*[str(c) if c is not None else "" for c in r])
+    for r in rows:  # Text, not str: record text is never read as rich markup ("[link=...]")
+        t.add_row(*[Text(inert(str(c))) if c is not None else "" for c in r])
     Console(soft_wrap=False, width=max(100, min(160, shutil.get_terminal_size((120, 40)).columns))).print(t)
 
 
@@ -81,24 +91,24 @@ def status(name: str, as_of: str | None, as_json: bool, data_version: str | None
     if as_json:
         _dump({**ans, "applicable": chain[1:]})
         return
-    click.echo(f"{ans['name']} ({ans['jurisdiction_id']}, {ans['level']}) on {ans['as_of']}: {ans['status'].upper()}")
+    _say(f"{ans['name']} ({ans['jurisdiction_id']}, {ans['level']}) on {ans['as_of']}: {ans['status'].upper()}")
     since = ans["valid_from"] or "before the first recorded law"
-    click.echo(f"  since:       {since}")
-    click.echo(f"  law:         {_law_line(ans)}")
-    click.echo(f"  possession {ans['possession']} · sale {ans['sale']} · manufacture {ans['manufacture']} · "
-               f"import {ans['import']}" + (f" · minimum age {ans['min_age']}" if ans.get("min_age") else ""))
+    _say(f"  since:       {since}")
+    _say(f"  law:         {_law_line(ans)}")
+    _say(f"  possession {ans['possession']} · sale {ans['sale']} · manufacture {ans['manufacture']} · "
+         f"import {ans['import']}" + (f" · minimum age {ans['min_age']}" if ans.get("min_age") else ""))
     subs = [f"{s} {ans[f'{s}_rule']}" for s in ("mitragynine", "seven_oh", "analogues", "synthetic")
             if ans.get(f"{s}_rule") not in (None, "none", "unknown")]
     if subs:
-        click.echo("  alkaloids:   " + ", ".join(subs))
-    click.echo(f"  confidence:  {ans['confidence'] or '-'} · last verified {ans['last_verified_date'] or '-'}")
+        _say("  alkaloids:   " + ", ".join(subs))
+    _say(f"  confidence:  {ans['confidence'] or '-'} · last verified {ans['last_verified_date'] or '-'}")
     for c in ans["citations"]:
-        click.echo(f"  source:      {c['title']}" + (f" <{c['url']}>" if c["url"] else ""))
+        _say(f"  source:      {c['title']}" + (f" <{c['url']}>" if c["url"] else ""))
     if len(chain) > 1:
-        click.echo("Also in force here (levels are never merged):")
+        _say("Also in force here (levels are never merged):")
         for other in chain[1:]:
-            click.echo(f"  {other['level']:<13} {other['name']} ({other['jurisdiction_id']}): {other['status']}"
-                       f" — {_law_line(other)}")
+            _say(f"  {other['level']:<13} {other['name']} ({other['jurisdiction_id']}): {other['status']}"
+                 f" — {_law_line(other)}")
 
 
 @main.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import time
@@ -149,16 +150,49 @@ class Transport:
         raise NotImplementedError
 
 
+def _ignored_names() -> list[str]:
+    """Secret params and headers for requests-cache, in every spelling: it redacts stored headers by exact name,
+    so "X-API-KEY" would be cached with the key if only "x-api-key" were listed."""
+    names = SECRET_PARAMS | SECRET_HEADERS
+    return sorted({v for n in names for v in (n, n.upper(), n.title(), n.capitalize())})
+
+
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs each request line at DEBUG with its query string; a key in it must not reach a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = _SECRET_IN_TEXT.sub(lambda m: f"{m[1]}=REDACTED", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+_SECRET_IN_TEXT = re.compile(r"(?i)\b(" + "|".join(re.escape(p) for p in sorted(SECRET_PARAMS)) + r")=[^&\s\"']+")
+_LOG_FILTER = _RedactSecrets()
+
+
+def _guard_logs() -> None:
+    for name in ("urllib3.connectionpool", "requests_cache"):
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
+
+
 class LiveTransport(Transport):
     live = True
 
     def __init__(self, cache_dir: Path | None = None, expire_after_s: int = 3600) -> None:
+        _guard_logs()
         if cache_dir is not None:
             import requests_cache
 
             self.session: requests.Session = requests_cache.CachedSession(
                 str(cache_dir / "http_cache"), backend="sqlite", expire_after=expire_after_s,
-                allowable_codes=(200,), ignored_parameters=sorted(SECRET_PARAMS), match_headers=False,
+                allowable_codes=(200,), ignored_parameters=_ignored_names(), match_headers=False,
                 stale_if_error=False,
             )
         else:
@@ -235,6 +269,8 @@ class Fetcher:
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict)
 
     def _wait_turn(self) -> None:
+        if not self.transport.live:
+            return  # politeness is owed to servers; a replay talks to none
         gap = self.policy.min_interval_s - (self.clock() - self._last)
         if gap > 0:
             self.sleep(gap)

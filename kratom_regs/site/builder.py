@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from .. import api
 from ..fsutil import replace_dir
 from ..loader import Package, get_package
+from ..textsafe import inert
 from ..vocab import Status
 
 SITE_TITLE = "kratom-regs: the legal status of kratom by jurisdiction"
@@ -71,8 +72,11 @@ def _env() -> Any:
     def load(name: str) -> str:
         return (root / name).read_text(encoding="utf-8")
 
+    from ..textsafe import inert_value
+
     env = jinja2.Environment(loader=jinja2.FunctionLoader(load), autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             finalize=inert_value)  # control and bidi-override characters shown, not obeyed
     return env
 
 
@@ -225,7 +229,7 @@ def _atom(data: _Data, changes: list[dict[str, Any]], base_url: str) -> bytes:
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         el = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
         if text is not None:
-            el.text = text
+            el.text = inert(text)  # a control character would make the feed malformed XML
         return el
 
     home = str(data.pkg.descriptor.get("homepage") or "https://github.com/kratom-regs/kratom-regs")

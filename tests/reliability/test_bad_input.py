@@ -17,7 +17,7 @@ import yaml
 
 from kratom_regs.yamlio import MAX_RECORD_BYTES
 
-from ..conftest import CITATIONS, JURISDICTIONS, tree_digest, verification, write_repo
+from ..conftest import CITATIONS, JURISDICTIONS, tree_digest, verification
 from .conftest import assert_clean_failure, run_cli
 
 AL = "records/jurisdictions/US-AL.yaml"

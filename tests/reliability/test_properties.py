@@ -6,6 +6,7 @@ Histories are CONSTRUCTED by hypothesis (made-up events and dates), never facts.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def probe_days(rec: JurisdictionRecord, extra: list[dt.date]) -> list[dt.date]:
 def assert_partition(periods: list[Period]) -> None:
     assert periods, "no period at all"
     assert periods[0].valid_from is None and periods[-1].valid_to is None
-    for a, b in zip(periods, periods[1:], strict=False):
+    for a, b in itertools.pairwise(periods):
         assert a.valid_to is not None and a.valid_to == b.valid_from, "gap or overlap between periods"
         assert b.valid_from is not None and (a.valid_from is None or a.valid_from < b.valid_from)
         assert a.values != b.values, "two adjacent periods say the same thing: they should be one"

@@ -1,0 +1,32 @@
+"""Record text made inert for display: control characters and bidi overrides are shown, never obeyed.
+
+Records come from people and, through proposals, from the open web. Escaping HTML is not
+enough: a control character makes an SVG or the Atom feed malformed XML and can drive a
+terminal, and a right-to-left override can make a citation or a file name read backwards.
+Data files (CSV, JSON) keep the text exactly as recorded; what people look at goes through
+`inert()`.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: C0 and C1 controls (but tab and newline), DEL, and the bidi embeddings, overrides and isolates.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control picture, e.g. ␛ for ESC
+    return "\u2421" if code == 0x7F else f"[U+{code:04X}]"
+
+
+def inert(text: str) -> str:
+    """The same text with every control or bidi-override character replaced by a visible stand-in."""
+    return _UNSAFE.sub(_visible, text)
+
+
+def inert_value(value: object) -> object:
+    """`inert` for strings, anything else unchanged (a Jinja `finalize` hook)."""
+    return inert(value) if isinstance(value, str) else value
