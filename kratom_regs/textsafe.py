@@ -28,5 +28,14 @@ def inert(text: str) -> str:
 
 
 def inert_value(value: object) -> object:
-    """`inert` for strings, anything else unchanged (a Jinja `finalize` hook)."""
-    return inert(value) if isinstance(value, str) else value
+    """`inert` for strings, anything else unchanged (a Jinja `finalize` hook).
+
+    Markup (HTML a template or filter already made safe) stays Markup of the same type, so it is
+    not escaped a second time; its text is made inert all the same.
+    """
+    if not isinstance(value, str):
+        return value
+    cleaned = inert(value)
+    if hasattr(value, "__html__"):
+        return value if cleaned == value else type(value)(cleaned)
+    return cleaned

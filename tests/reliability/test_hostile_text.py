@@ -271,3 +271,15 @@ def test_a_package_loaded_from_a_zip_never_reads_outside_it() -> None:
     pkg = package_from_files({"datapackage.json": json.dumps(desc).encode()})
     with pytest.raises(DataPackageError, match="unsafe path"):
         pkg.rows("jurisdictions")
+
+
+def test_inert_shows_controls_and_keeps_safe_markup() -> None:
+    from markupsafe import Markup
+
+    from kratom_regs.textsafe import inert, inert_value
+
+    assert inert("a\x1b[31mb\x07\u202ec\td\ne") == "a\u241b[31mb\u2407[U+202E]c\td\ne"
+    assert inert("ไทย مرحبا plain") == "ไทย مرحبا plain"  # real right-to-left and Thai text is untouched
+    kept = inert_value(Markup("<span>x\x07</span>"))
+    assert isinstance(kept, Markup) and str(kept) == "<span>x\u2407</span>"
+    assert inert_value(3) == 3
