@@ -42,6 +42,7 @@ class Built:
     as_of: dt.date
     version: str
     tables: dict[str, list[dict[str, object]]]
+    records: Records | None = None  # what the package was built from (validate lints it without re-reading)
 
 
 def _cell(value: object) -> str:
@@ -185,7 +186,7 @@ def compile_package(root: Path, today: dt.date | None = None) -> Built:
     files = {f"data/{t.name}.csv": to_csv(t.columns, tables[t.name]) for t in TABLES}
     desc = descriptor(files, as_of, __version__)
     files["datapackage.json"] = (json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return Built(files, as_of, __version__, tables)
+    return Built(files, as_of, __version__, tables, recs)
 
 
 #: Files in datapackage/ that the build does not generate but must carry over (written by `release`).

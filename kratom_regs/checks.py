@@ -16,7 +16,8 @@ def validate_all(root: Path) -> tuple[list[str], str]:
         built = compile_package(root)
     except RecordsInvalid as exc:
         return exc.sink.lines(), ""
-    problems = [f"{rel}: not in canonical form (run `kratom-regs lint --fix`)" for rel in lint_records(root)]
+    problems = [f"{rel}: not in canonical form (run `kratom-regs lint --fix`)"
+                for rel in lint_records(root, recs=built.records)]
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "datapackage"
         write_package(built, target)

@@ -6,22 +6,25 @@ from pathlib import Path
 
 from .errors import ErrorSink, RecordsInvalid
 from .fsutil import write_text_atomic
-from .store import canonical_text, load_records
+from .store import Records, canonical_text, load_records
 
 
-def lint_records(root: Path, *, fix: bool = False) -> list[str]:
-    """Files whose text differs from canonical form (rewritten when fix=True)."""
-    sink = ErrorSink()
-    recs = load_records(root, sink)
-    if sink:
-        raise RecordsInvalid(sink)
+def lint_records(root: Path, *, fix: bool = False, recs: Records | None = None) -> list[str]:
+    """Files whose text differs from canonical form (rewritten when fix=True).
+
+    Pass the Records a caller already loaded to avoid parsing every file twice."""
+    if recs is None:
+        sink = ErrorSink()
+        recs = load_records(root, sink)
+        if sink:
+            raise RecordsInvalid(sink)
     changed: list[str] = []
     items = [(recs.jurisdiction_paths[k], v) for k, v in recs.jurisdictions.items()]
     items += [(recs.citation_paths[k], v) for k, v in recs.citations.items()]
     for rel, model in sorted(items, key=lambda x: x[0]):
         path = root / rel
         want = canonical_text(model)
-        if path.read_text(encoding="utf-8") != want:
+        if recs.texts.get(rel) != want:
             changed.append(rel)
             if fix:
                 write_text_atomic(path, want)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from .errors import ErrorSink
 from .models import Citation, JurisdictionRecord
-from .yamlio import YamlError, dump_yaml, read_yaml
+from .yamlio import YamlError, dump_yaml, parse_yaml_bytes
 
 JURISDICTIONS_DIR = Path("records/jurisdictions")
 CITATIONS_DIR = Path("records/citations")
@@ -24,6 +24,8 @@ class Records:
     #: where each record came from, for error messages
     jurisdiction_paths: dict[str, str] = field(default_factory=dict)
     citation_paths: dict[str, str] = field(default_factory=dict)
+    #: each file's text as read, so lint can compare without reading everything again
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 def _loc(err: dict[str, Any]) -> str:
@@ -89,7 +91,8 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
                 sink.add(rel, "", "", "only plain .yaml files belong here")
                 continue
             try:
-                data = read_yaml(path)
+                raw = path.read_bytes()
+                data = parse_yaml_bytes(raw)
             except YamlError as exc:
                 sink.add(rel, "", "", str(exc))
                 continue
@@ -110,4 +113,5 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
                 continue
             target[ident] = obj
             paths[ident] = rel
+            recs.texts[rel] = raw.decode("utf-8")
     return recs

@@ -8,6 +8,7 @@ the same bytes for the same record, which is what the lint step checks.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,26 @@ _NoAliasLoader.add_multi_constructor("!", _reject_tags)
 _NoAliasLoader.add_multi_constructor("tag:", _reject_tags)
 
 
+#: libyaml (C) when PyYAML was built with it: ~30x faster than the pure-Python loader above, which
+#: alone was 95 % of `kratom-regs build` (profiled on 9,000 synthetic record files).
+_CLoader = getattr(yaml, "CSafeLoader", None)
+#: An anchor (&), alias (*) or tag (!) can only start a node, i.e. follow the start of the text, a
+#: space or a flow/block indicator. Text without one is read by libyaml exactly as by _NoAliasLoader.
+_MAYBE_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?-])[&*!]\S")
+
+
+def _fast_load(text: str) -> dict[str, Any] | None:
+    """The mapping read by libyaml, or None to take the checked pure-Python path (which also words
+    every error message the same way as before)."""
+    if _CLoader is None or _MAYBE_PROPERTY.search(text):
+        return None
+    try:
+        value = yaml.load(text, Loader=_CLoader)
+    except yaml.YAMLError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def parse_yaml_bytes(data: bytes) -> dict[str, Any]:
     if len(data) > MAX_RECORD_BYTES:
         raise YamlError(f"file is {len(data):,} bytes; records are limited to {MAX_RECORD_BYTES:,}")
@@ -55,6 +76,9 @@ def parse_yaml_bytes(data: bytes) -> dict[str, Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start})") from None
+    fast = _fast_load(text)
+    if fast is not None:
+        return fast
     try:
         value = yaml.load(text, Loader=_NoAliasLoader)
     except YamlError:
