@@ -73,10 +73,10 @@ def _emit(node: dict[str, Any], indent: int, out: list[str], first_prefix: str |
                 continue
             out.append(f"{lead}{key}:")
             for item in value:
-                if isinstance(item, dict):
-                    _emit(item, indent + 4, out, first_prefix=f"{pad}  - ")
+                if isinstance(item, dict):  # canonical lists are not indented under their key
+                    _emit(item, indent + 2, out, first_prefix=f"{pad}- ")
                 else:
-                    out.append(f"{pad}  - {_scalar(item)}")
+                    out.append(f"{pad}- {_scalar(item)}")
         else:
             out.append(f"{lead}{key}: {_scalar(value)}")
 
