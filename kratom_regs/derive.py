@@ -30,9 +30,6 @@ VARIABLES: tuple[str, ...] = (
     *(f"{s.value}_{f}" for s in Substance for f in SUBSTANCE_FIELDS),
 )
 
-_CONFIDENCE_ORDER = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
-
-
 def baseline(verified: bool) -> dict[str, object]:
     state: dict[str, object] = dict.fromkeys(VARIABLES)
     state["status"] = Status.LEGAL.value if verified else Status.UNKNOWN.value
@@ -107,17 +104,21 @@ def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str) -> l
 
     def make(start: dt.date | None, end: dt.date | None, state: dict[str, object], active: list[Event],
              starter: str | None) -> Period:
+        # A period's confidence is that of what its headline status rests on: the latest event in force
+        # that set `status`, else the verification behind a `legal` baseline. (An old low-confidence
+        # age rule must not make a well-sourced later ban look doubtful; each event keeps its own.)
         cites: list[str] = []
-        confs: list[Confidence] = [e.confidence for e in active]
         dates = [e.last_verified_date for e in active]
+        setters = [e for e in active if e.sets.status is not None]
+        conf_of: Confidence | None = setters[-1].confidence if setters else None
         if latest_ver is not None:
             dates.append(latest_ver.verified_date)
-            if not active:
-                confs.append(latest_ver.confidence)
+            if not setters:
+                conf_of = latest_ver.confidence
                 cites.extend(latest_ver.citation_ids)
         for e in active:
             cites.extend(e.citation_ids)
-        conf = min(confs, key=_CONFIDENCE_ORDER.__getitem__).value if confs and state["status"] != "unknown" else None
+        conf = conf_of.value if conf_of is not None and state["status"] != "unknown" else None
         return Period(
             jurisdiction_id,
             start,

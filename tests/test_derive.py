@@ -8,7 +8,7 @@ import pytest
 from kratom_regs.derive import derive_periods, period_at
 from kratom_regs.models import JurisdictionRecord
 
-from .conftest import JURISDICTIONS
+from .conftest import JURISDICTIONS, event, verification
 
 
 def periods(jid: str):
@@ -70,3 +70,18 @@ def test_periods_are_consecutive() -> None:
         for a, b in itertools.pairwise(ps):
             assert a.valid_to == b.valid_from
             assert a.values != b.values
+
+
+def test_confidence_is_that_of_what_the_status_rests_on() -> None:
+    rec = JurisdictionRecord.model_validate({"jurisdiction_id": "US-LA", "events": [
+        event("us-la-old", "2012-01-01", confidence="low", sets={"status": "regulated", "min_age": 18}),
+        event("us-la-ban", "2025-08-01", confidence="high"),
+        event("us-la-7oh", "2026-01-01", confidence="low", event_type="alkaloid_rule", sets={},
+              substances=[{"substance": "seven_oh", "rule": "scheduled"}]),
+    ], "verifications": [verification("us-la-ver")]})
+    ps = derive_periods(rec, "US-LA")
+    assert [(p.values["status"], p.confidence) for p in ps] == [
+        ("legal", "medium"), ("regulated", "low"), ("banned", "high"), ("banned", "high")]
+    # a legal baseline under an alkaloid-only rule still rests on (and cites) the verification
+    us = derive_periods(JurisdictionRecord.model_validate(JURISDICTIONS["US"]), "US")
+    assert us[1].values["status"] == "legal" and us[1].confidence == "medium" and "test-news" in us[1].citation_ids
