@@ -135,6 +135,7 @@ def _event(eid: str, event_type: str, basis: str, instrument: str, day: dt.date 
     if "expires_date" in extra:
         ev["expires_date"] = extra.pop("expires_date")
     ev["sets"] = sets
+    ev["clears"] = extra.pop("clears", [])
     ev["substances"] = extra.pop("substances", [])
     ev["citation_ids"] = cites
     ev["confidence"] = rng.choice(("high", "high", "medium"))

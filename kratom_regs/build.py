@@ -111,6 +111,7 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
         for e in rec.events:
             row = e.model_dump(mode="python", exclude={"sets", "substances", "citation_ids"})
             row["jurisdiction_id"] = jid
+            row["clears"] = "|".join(e.clears) or None
             for k, v in e.sets.changed().items():
                 row[f"sets_{k}"] = v
             t["events"].append(row)

@@ -47,6 +47,8 @@ def event_changes(event: Event) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in event.sets.changed().items():
         out[key] = getattr(value, "value", value)
+    for key in event.clears:
+        out[key] = None
     for entry in event.substances:
         s = entry.substance.value
         out[f"{s}_rule"] = entry.rule.value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -111,6 +111,9 @@ class Event(Strict):
     effective_date_precision: DatePrecision | None = None
     expires_date: dt.date | None = None
     sets: Sets = Field(default_factory=Sets)
+    #: variables this event makes empty again (a ban ends an age limit); see CLEARABLE
+    clears: list[Literal["min_age", "labeling_required", "registration_required", "testing_required",
+                         "local_option"]] = Field(default_factory=list)
     substances: list[SubstanceEntry] = Field(default_factory=list)
     citation_ids: Annotated[list[Slug], Field(min_length=1)]
     confidence: Confidence
@@ -142,8 +145,11 @@ class Event(Strict):
                 )
             if self.basis in NON_BINDING_BASES:
                 raise ValueError(f"basis '{self.basis}' is never law, so is_binding must be false")
-        elif self.sets.changed() or self.substances:
+        elif self.sets.changed() or self.substances or self.clears:
             raise ValueError("a non-binding event (a bill, proposed rule, notice or review) sets nothing")
+        both = set(self.clears) & set(self.sets.changed())
+        if both:
+            raise ValueError(f"{', '.join(sorted(both))}: an event cannot both set and clear a variable")
         if self.enacted_date and self.effective_date and _coarse_before(
             self.effective_date, self.effective_date_precision, self.enacted_date, self.enacted_date_precision
         ):

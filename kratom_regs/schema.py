@@ -124,6 +124,8 @@ for _v in ("status", "possession", "sale", "manufacture", "import", "min_age", *
     _base = next(f for f in _F if f.name == _v)
     _F.append(Field(f"sets_{_v}", _base.type, f"Value of {_v} this event sets (empty: unchanged).", _base.vocab))
 
+_F.append(Field("clears", "string", "Variables the event makes empty again (e.g. a ban ends an age limit), "
+                 "separated by '|'."))
 FIELDS: dict[str, Field] = {f.name: f for f in _F}
 
 
@@ -163,7 +165,7 @@ EVENT_COLUMNS = (
     "summary", "enacted_date", "enacted_date_precision", "effective_date", "effective_date_precision",
     "expires_date", *(f"sets_{v}" for v in ("status", "possession", "sale", "manufacture", "import", "min_age",
                                              *FLAGS)),
-    "confidence", "confidence_reason", "last_verified_date", "notes",
+    "clears", "confidence", "confidence_reason", "last_verified_date", "notes",
 )
 PERIOD_VARIABLES = VARIABLES
 

@@ -85,3 +85,13 @@ def test_confidence_is_that_of_what_the_status_rests_on() -> None:
     # a legal baseline under an alkaloid-only rule still rests on (and cites) the verification
     us = derive_periods(JurisdictionRecord.model_validate(JURISDICTIONS["US"]), "US")
     assert us[1].values["status"] == "legal" and us[1].confidence == "medium" and "test-news" in us[1].citation_ids
+
+
+def test_an_event_can_clear_a_variable() -> None:
+    rec = JurisdictionRecord.model_validate({"jurisdiction_id": "US-LA", "events": [
+        event("us-la-age", "2012-01-01", sets={"status": "regulated", "min_age": 18}),
+        event("us-la-ban", "2025-08-01", clears=["min_age"]),
+    ]})
+    ps = derive_periods(rec, "US-LA")
+    assert [(p.values["status"], p.values["min_age"]) for p in ps] == [
+        ("unknown", None), ("regulated", 18), ("banned", None)]

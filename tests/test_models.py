@@ -29,6 +29,8 @@ def test_valid_event_parses() -> None:
         ({"basis": "bill"}, "is_binding must be false"),
         ({"effective_date": None}, "needs an effective_date"),
         ({"event_id": "../etc/passwd"}, "pattern"),
+        ({"clears": ["status"]}, "Input should be"),
+        ({"clears": ["min_age"], "sets": {"status": "banned", "min_age": 18}}, "both set and clear"),
         ({"substances": [{"substance": "seven_oh", "rule": "limit", "threshold_value": 2}]}, "go together"),
     ],
 )
