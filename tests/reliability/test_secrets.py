@@ -12,11 +12,10 @@ import datetime as dt
 import json
 import logging
 import re
-import threading
 import tomllib
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from scrapers.http import LiveTransport, Response, strip_secrets
 from scrapers.runner import run_source
 
 from ..conftest import write_repo
+from ..localhttp import reply, serve
 from .conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,27 +59,13 @@ class FixtureServer:
 def fixture_server() -> Iterator[tuple[str, FixtureServer]]:
     state = FixtureServer()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            host, _, rest = self.path.lstrip("/").partition("/")
-            status, body = state.answer(f"https://{host}/{rest}", dict(self.headers.items()))
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        host, _, rest = handler.path.lstrip("/").partition("/")
+        status, body = state.answer(f"https://{host}/{rest}", dict(handler.headers.items()))
+        reply(handler, status, {"Content-Type": "application/json"}, body)
 
-        def log_message(self, *args: object) -> None:
-            return
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(respond) as base:
+        yield base, state
 
 
 class LocalLive(LiveTransport):

@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from scrapers.http import Fetcher, LiveTransport, Policy, Response
 from scrapers.runner import run_source
 
 from ..conftest import tree_digest, write_repo
+from ..localhttp import reply, serve
 
 Step = tuple[int, dict[str, str], bytes] | str  # (status, headers, body) or "reset" / "hang"
 
@@ -37,35 +38,21 @@ class Script:
 def server() -> Iterator[tuple[str, Script]]:
     script = Script()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            step = script.next()
-            if step == "reset":
-                self.connection.shutdown(2)
-                return
-            if step == "hang":
-                script.release.wait(5)  # bounded: the test releases it
-                return
-            status, headers, body = step  # type: ignore[misc]
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
+    def respond(handler: BaseHTTPRequestHandler) -> None:
+        step = script.next()
+        if step == "reset":
+            handler.connection.shutdown(2)
             return
+        if step == "hang":
+            script.release.wait(5)  # bounded: the test releases it
+            return
+        reply(handler, *step)  # type: ignore[misc]
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", script
+        with serve(respond) as base:
+            yield base, script
     finally:
         script.release.set()
-        httpd.shutdown()
-        httpd.server_close()
 
 
 class LocalTransport(LiveTransport):
