@@ -14,10 +14,6 @@ if TYPE_CHECKING:
 _PERIOD_SKIP = {"jurisdiction_id", "is_current"}
 
 
-def _pkg(version: str | None) -> Package:
-    return get_package(version)
-
-
 def _citation_index(pkg: Package) -> dict[str, Any]:
     idx = pkg.index
     if "citations" not in idx:
@@ -90,7 +86,7 @@ def _cited(idx: dict[str, Any], ids: list[str], where: str) -> list[dict[str, An
 
 def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:
     """The coded status in force in one jurisdiction on a day (default: today)."""
-    pkg = _pkg(version)
+    pkg = get_package(version)
     jid = pkg.resolve(query)
     day = parse_day(as_of)
     j = pkg.index["juris"][jid]
@@ -107,7 +103,7 @@ def status(query: str, as_of: str | dt.date | None = None, *, version: str | Non
 
 def history(query: str, *, version: str | None = None) -> dict[str, Any]:
     """Every status period and every event (binding or tracked) of one jurisdiction."""
-    pkg = _pkg(version)
+    pkg = get_package(version)
     jid = pkg.resolve(query)
     idx = _citation_index(pkg)
     j = pkg.index["juris"][jid]
@@ -129,7 +125,7 @@ def history(query: str, *, version: str | None = None) -> dict[str, Any]:
 
 def citations_for(query: str, *, version: str | None = None) -> list[dict[str, Any]]:
     """Every document cited for a jurisdiction (events, verifications, claims)."""
-    pkg = _pkg(version)
+    pkg = get_package(version)
     jid = pkg.resolve(query)
     idx = _citation_index(pkg)
     ids: list[str] = []
@@ -148,7 +144,7 @@ def applicable(query: str, as_of: str | dt.date | None = None, *, version: str |
     Levels are never merged: a city ban does not make its state banned, and a state's
     law does not hide the federal one. Each entry is a status() answer with its level.
     """
-    pkg = _pkg(version)
+    pkg = get_package(version)
     jid = pkg.resolve(query)
     chain = []
     cur: str | None = jid
@@ -163,7 +159,7 @@ def applicable(query: str, as_of: str | dt.date | None = None, *, version: str |
 def jurisdictions(level: str | None = None, status: str | None = None, *,
                   as_of: str | dt.date | None = None, version: str | None = None) -> list[dict[str, Any]]:
     """Jurisdictions with their status on a day, optionally filtered by level and status."""
-    pkg = _pkg(version)
+    pkg = get_package(version)
     day = parse_day(as_of)
     out = []
     for jid, j in sorted(pkg.index["juris"].items()):
@@ -180,12 +176,12 @@ def jurisdictions(level: str | None = None, status: str | None = None, *,
 
 
 def list_tables(*, version: str | None = None) -> list[str]:
-    return [r["name"] for r in _pkg(version).descriptor["resources"]]
+    return [r["name"] for r in get_package(version).descriptor["resources"]]
 
 
 def load(table: str, *, version: str | None = None, raw: bool = False) -> pd.DataFrame | bytes:
     """A table as a pandas DataFrame with dtypes from its table schema (or its CSV bytes)."""
-    pkg = _pkg(version)
+    pkg = get_package(version)
     data = pkg.raw(table)
     if raw:
         return data

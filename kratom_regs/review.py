@@ -87,8 +87,8 @@ def _decision_key(p: Proposal) -> str:
     return f"{p.source}:{p.source_key}"
 
 
-def _known_in_records(root: Path, p: Proposal) -> bool:
-    """Is the thing already recorded (same official citation, or a citation with the same URL)?"""
+def _recorded_texts(root: Path) -> list[str]:
+    """Every citation title and URL and every event's official citation and id, read once per enqueue."""
     sink = ErrorSink()
     recs = load_records(root, sink)
     haystack: list[str] = []
@@ -97,6 +97,11 @@ def _known_in_records(root: Path, p: Proposal) -> bool:
     for rec in recs.jurisdictions.values():
         for e in rec.events:
             haystack += [e.official_citation.casefold(), e.event_id]
+    return haystack
+
+
+def _known_in_records(haystack: list[str], p: Proposal) -> bool:
+    """Is the thing already recorded (same official citation, or a citation with the same URL)?"""
     keys = [k.casefold() for k in p.match_keys if len(k) >= 6]
     if p.citation and p.citation.get("url"):
         keys.append(str(p.citation["url"]).casefold())
@@ -111,12 +116,13 @@ def enqueue(root: Path, proposals: list[Proposal]) -> tuple[list[str], list[str]
     queued: list[str] = []
     skipped: list[str] = []
     with writer_lock(root):
+        recorded = _recorded_texts(root)
         for p in proposals:
             d = decisions.get(_decision_key(p))
             if d and (d["decision"] == "accepted" or d["source_hash"] == p.source_hash):
                 skipped.append(f"{p.proposal_id} (already {d['decision']})")
                 continue
-            if _known_in_records(root, p):
+            if _known_in_records(recorded, p):
                 skipped.append(f"{p.proposal_id} (already in records)")
                 continue
             path = root / QUEUE_DIR / f"{p.proposal_id}.json"

@@ -64,7 +64,7 @@ class LegiScan(Source):
             summary = require(result, "summary", dict, "legiscan getSearch")
             hits += [v for k, v in result.items() if k.isdigit()]
             if summary.get("page_current", page) >= summary.get("page_total", 1):
-                if len(hits) < int(summary.get("count", 0)) and page == summary.get("page_total", 1):
+                if len(hits) < int(summary.get("count", 0)):
                     raise ShapeError(f"legiscan: {term!r}: summary counts {summary.get('count')}, got {len(hits)}")
                 return hits
             page += 1
