@@ -170,9 +170,39 @@ def jurisdictions(level: str | None = None, status: str | None = None, *,
             continue
         out.append({
             "jurisdiction_id": jid, "name": j["name"], "level": j["level"], "parent_id": j["parent_id"] or None,
+            # releases before 0.4.0 have no region columns
+            "region": j.get("region") or None, "subregion": j.get("subregion") or None,
             "status": p["status"], "valid_from": p["valid_from"] or None, "confidence": p["confidence"] or None,
         })
     return out
+
+
+SUMMARY_GROUPS = ("region", "subregion", "level")
+
+
+def summary(by: str = "region", level: str | None = "country", *,
+            as_of: str | dt.date | None = None, version: str | None = None) -> list[dict[str, Any]]:
+    """Counts of jurisdictions by status and, over coded rows only, by confidence, one row per group.
+
+    Confidence is counted over non-unknown rows because an unknown row's confidence says
+    nothing about a status. Groups are sorted by name; the last row is the total."""
+    from .vocab import Confidence, Status
+
+    if by not in SUMMARY_GROUPS:
+        raise ValueError(f"--by must be one of {', '.join(SUMMARY_GROUPS)}, not {by!r}")
+    rows = jurisdictions(level=level, as_of=as_of, version=version)
+    statuses, confidences = Status.values(), Confidence.values()
+
+    def count(group: str, members: list[dict[str, Any]]) -> dict[str, Any]:
+        coded = [r for r in members if r["status"] != Status.UNKNOWN]
+        return {by: group, "total": len(members), "coded": len(coded),
+                **{s: sum(r["status"] == s for r in members) for s in statuses},
+                **{f"confidence_{c}": sum(r["confidence"] == c for r in coded) for c in confidences}}
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r[by] or "(no region)", []).append(r)
+    return [count(g, groups[g]) for g in sorted(groups)] + [count("total", rows)]
 
 
 def list_tables(*, version: str | None = None) -> list[str]:

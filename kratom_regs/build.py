@@ -19,6 +19,7 @@ from ._version import __version__
 from .derive import Period, derive_periods, period_at
 from .errors import ErrorSink, RecordsInvalid
 from .fsutil import replace_dir, writer_lock
+from .regions import region_of
 from .registry import JurisdictionInfo
 from .schema import TABLES
 from .store import Records, load_records
@@ -81,9 +82,11 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
         info = universe[jid]
         rec = recs.jurisdictions.get(jid)
         aliases = sorted(set(info.aliases) | set(rec.aliases if rec else []))
+        region, subregion = region_of(jid)
         t["jurisdictions"].append({
             "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
-            "subdivision_type": info.subdivision_type, "aliases": "|".join(aliases), "has_record": rec is not None,
+            "subdivision_type": info.subdivision_type, "region": region, "subregion": subregion,
+            "aliases": "|".join(aliases), "has_record": rec is not None,
             "notes": rec.notes if rec else None,
         })
         periods: list[Period] = derive_periods(rec, jid)

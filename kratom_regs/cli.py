@@ -161,6 +161,30 @@ def list_(status_: str | None, level: str | None, as_of: str | None, as_json: bo
 
 
 @main.command()
+@click.option("--by", "by", type=click.Choice(["region", "subregion", "level"]), default="region", show_default=True,
+              help="Group rows by UN M49 region or subregion, or by level.")
+@click.option("--level", default="country", show_default=True,
+              help="Only this level (international, country, state, county, city); 'all' for every level.")
+@click.option("--as-of", "as_of", default=None, help="Status on this day (YYYY-MM-DD); default: the data's as-of date.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--version", "data_version", help="Answer from this past release.")
+def summary(by: str, level: str, as_of: str | None, as_json: bool, data_version: str | None) -> None:
+    """Counts by status and confidence per region (or subregion, or level): how much is coded, and how surely."""
+    from .vocab import Confidence, Level, Status
+
+    if level != "all" and level not in Level.values():
+        raise ValueError(f"--level must be 'all' or one of {', '.join(Level.values())}")
+    rows = api.summary(by=by, level=None if level == "all" else level, as_of=as_of, version=data_version)
+    if as_json:
+        _dump(rows)
+        return
+    cols = [by, "total", *Status.values(), *(f"conf. {c}" for c in Confidence.values())]
+    _table([[r[by], r["total"], *(r[s] for s in Status.values()),
+             *(r[f"confidence_{c}"] for c in Confidence.values())] for r in rows], cols,
+           title=f"Status by {by} ({'all levels' if level == 'all' else level}); confidence counts coded rows only")
+
+
+@main.command()
 @_root_option
 def validate(root: Path) -> None:
     """Check every record and the package they build, listing every problem."""

@@ -56,6 +56,9 @@ _F: list[Field] = [
     Field("level", "string", "Tier of government.", Level),
     Field("parent_id", "string", "The jurisdiction one tier up (a state's country, a city's state)."),
     Field("subdivision_type", "string", "ISO 3166-2 category of a subdivision (state, district, territory, ...)."),
+    Field("region", "string", "UN M49 region (Africa, Americas, Asia, Europe, Oceania); a subdivision or city takes "
+          "its country's, a US territory its own. Empty for the international level."),
+    Field("subregion", "string", "UN M49 subregion (e.g. South-eastern Asia, Western Europe, Caribbean)."),
     Field("aliases", "string", "Other names and codes that resolve to this jurisdiction, separated by '|'."),
     Field("has_record", "boolean", "Whether anyone has researched this jurisdiction (a record file exists)."),
     Field("notes", "string", "Caveats and conflicts between sources, in plain words."),
@@ -172,7 +175,8 @@ PERIOD_VARIABLES = VARIABLES
 TABLES: tuple[Table, ...] = (
     Table("jurisdictions", "Jurisdictions", "Every country, US state, DC and territory, the international level, and "
           "every researched subdivision, county and city.",
-          ("jurisdiction_id", "name", "level", "parent_id", "subdivision_type", "aliases", "has_record", "notes"),
+          ("jurisdiction_id", "name", "level", "parent_id", "subdivision_type", "region", "subregion", "aliases",
+           "has_record", "notes"),
           ("jurisdiction_id",), ((("parent_id",), "jurisdictions", ("jurisdiction_id",)),),
           ("name", "level", "has_record")),
     Table("current_status", "Current status", "One row per jurisdiction: the status period that contains the "
