@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DataPackageError
 from .loader import Package, get_package, parse_day
+from .vocab import by_authority
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,12 +77,15 @@ def _find_period(pkg: Package, jid: str, day: dt.date) -> dict[str, str]:
 
 
 def _cited(idx: dict[str, Any], ids: list[str], where: str) -> list[dict[str, Any]]:
-    """Citations by id; one the citations table lacks means a damaged package, never a KeyError."""
+    """Citations by id: those read (with a URL) first, each group the most authoritative first
+    (the law, official pages, news, ... vendors last), so a reader meets a link to the best
+    source first. One the citations table lacks means a damaged package, never a KeyError."""
     missing = [c for c in ids if c not in idx["citations"]]
     if missing:
         raise DataPackageError(f"{where} cites {', '.join(missing)}, which the citations table lacks "
                                "(damaged package?)")
-    return [_citation(idx["citations"][c]) for c in ids]
+    return sorted((_citation(idx["citations"][c]) for c in ids),
+                  key=lambda c: (not (c["url"] and c["accessed_date"]), by_authority(c["kind"])))
 
 
 def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:

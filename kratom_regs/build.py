@@ -24,7 +24,7 @@ from .registry import JurisdictionInfo
 from .schema import TABLES
 from .store import Records, load_records
 from .validate import validate_records
-from .vocab import LEGAL_INSTRUMENT_KINDS
+from .vocab import LEGAL_INSTRUMENT_KINDS, by_authority
 
 PACKAGE_DIR = Path("datapackage")
 PACKAGE_NAME = "kratom-regs"
@@ -100,7 +100,8 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
             t["status_period_citations"] += [{"period_id": p.period_id, "citation_id": c} for c in p.citation_ids]
             t["status_period_events"] += [{"period_id": p.period_id, "event_id": e} for e in p.event_ids]
         start_event = next((e for e in rec.events if e.event_id == current.start_event_id), None) if rec else None
-        read = [recs.citations[c] for c in current.citation_ids if recs.citations[c].was_read]
+        read = sorted((recs.citations[c] for c in current.citation_ids if recs.citations[c].was_read),
+                      key=lambda c: by_authority(c.kind))  # stable: ties keep the period's order
         t["current_status"].append({
             "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
             "period_id": current.period_id, "valid_from": current.valid_from, **current.values,

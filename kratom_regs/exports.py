@@ -23,6 +23,7 @@ from .build import to_csv
 from .errors import KratomRegsError
 from .fsutil import replace_dir, write_bytes_atomic, write_text_atomic
 from .loader import Package, get_package, parse_day
+from .vocab import by_authority
 
 FORMATS = ("csv", "json", "xlsx", "sqlite", "parquet")
 NOT_LEGAL_ADVICE = (
@@ -137,8 +138,8 @@ def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
 
     A jurisdiction whose period on `day` is the package's current one keeps the published
     row. For another period, `official_citation` is that of the event that started it, and
-    `citation_url` the URL of the period's first read source (with an access date) in
-    citation id order, since the published link table does not keep the build's order.
+    `citation_url` the URL of the period's most authoritative read source (with an access
+    date), ties broken by citation id, as the build does.
     """
     iso = day.isoformat()
     events = {e["event_id"]: e for e in pkg.rows("events")}
@@ -155,8 +156,9 @@ def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
             current.append(published[jid])
             continue
         start = events.get(p["start_event_id"])
-        read = [citations[c] for c in sorted(period_cites.get(p["period_id"], []))
-                if citations[c]["url"] and citations[c]["accessed_date"]]
+        read = sorted((citations[c] for c in sorted(period_cites.get(p["period_id"], []))
+                       if citations[c]["url"] and citations[c]["accessed_date"]),
+                      key=lambda c: by_authority(c["kind"]))
         row = {k: p.get(k, "") for k in published[jid]}
         row.update({k: juris[jid][k] for k in ("name", "level", "parent_id")})
         row["jurisdiction_id"] = jid

@@ -114,11 +114,14 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
                     sink.add(rel, ev.event_id, f"{where}.citation_ids",
                              f"status '{ev.sets.status}' must cite the law itself (statute, bill, regulation, "
                              "gazette, court, ordinance or treaty)")
-                if ev.confidence is Confidence.HIGH and not any(
-                    c.was_read and c.kind not in WEAK_KINDS for c in cites
-                ):
+                independent = any(c.was_read and c.kind not in WEAK_KINDS for c in cites)
+                if ev.confidence is Confidence.HIGH and not independent:
                     sink.add(rel, ev.event_id, f"{where}.confidence",
                              "high confidence needs a read source that is not advocacy or a vendor")
+                elif ev.is_binding and ev.sets.status is not None and not independent:
+                    sink.add(rel, ev.event_id, f"{where}.citation_ids",
+                             "a status cannot rest on advocacy or vendor pages alone (corroboration only): "
+                             "cite a read source that is neither")
         for i, ver in enumerate(rec.verifications):
             where = f"verifications[{i}]"
             unique(ver.verification_id, rel, f"{where}.verification_id")
@@ -127,6 +130,12 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
             if len(cites) == len(ver.citation_ids) and not any(c.was_read for c in cites):
                 sink.add(rel, ver.verification_id, f"{where}.citation_ids",
                          "needs at least one citation that was read (url and accessed_date)")
+            elif len(cites) == len(ver.citation_ids) and not any(
+                c.was_read and c.kind not in WEAK_KINDS for c in cites
+            ):
+                sink.add(rel, ver.verification_id, f"{where}.citation_ids",
+                         "a verification cannot rest on advocacy or vendor pages alone (corroboration only): "
+                         "cite a read source that is neither")
         for i, claim in enumerate(rec.claims):
             where = f"claims[{i}]"
             unique(claim.claim_id, rel, f"{where}.claim_id")

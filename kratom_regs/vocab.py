@@ -198,6 +198,18 @@ LEGAL_INSTRUMENT_KINDS = frozenset(
     }
 )
 
+#: Kinds in order of authority (the order CitationKind lists them): the law itself, then
+#: official pages, news, papers, reference works, and advocacy and vendor pages last. Where
+#: one source must stand for a status (current_status.citation_url, the CLI, the changelog)
+#: it is the most authoritative one that was read.
+AUTHORITY_RANK: dict[str, int] = {k.value: i for i, k in enumerate(CitationKind)}
+
+
+def by_authority(kind: str | None) -> int:
+    """Sort key: lower is more authoritative; an unknown kind sorts last."""
+    return AUTHORITY_RANK.get(kind or "", len(AUTHORITY_RANK))
+
+
 #: Kinds that may never alone support high confidence.
 WEAK_KINDS = frozenset({CitationKind.ADVOCACY, CitationKind.VENDOR})
 

@@ -143,3 +143,23 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_one_source_shown_is_the_most_authoritative_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vendor page that sorts first by id must not become a status's headline source."""
+    from .conftest import CITATIONS, JURISDICTIONS, event, write_repo
+
+    cits = {**CITATIONS, "a-vendor": {**CITATIONS["test-vendor"], "citation_id": "a-vendor"}}
+    juris = {**JURISDICTIONS, "US-AL": {"jurisdiction_id": "US-AL", "events": [
+        event("us-al-ban", "2016-05-10", citation_ids=["a-vendor", "test-news", "test-unread-law"],
+              confidence="medium")]}}
+    root = write_repo(tmp_path / "r", juris, cits)
+    build(root)
+    pkg = Package.open(root / "datapackage")
+    row = next(r for r in pkg.rows("current_status") if r["jurisdiction_id"] == "US-AL")
+    assert row["citation_url"] == "https://example.org/news"
+    from kratom_regs import loader
+
+    monkeypatch.setattr(loader, "current_package", lambda: pkg)
+    kinds = [c["kind"] for c in kr.status("US-AL")["citations"]]
+    assert kinds == ["news", "vendor", "gazette"]  # read sources first, by authority; the unread gazette last
