@@ -91,14 +91,27 @@ def render() -> str:
         "analogues alone never makes the leaf `banned`.",
         "8. **Disagreement is data.** Where sources disagree, `claims.csv` keeps what each other source says, "
         "the decision and the reason; `confidence` and `confidence_reason` say how sure the coding is.",
+        "9. **Evidence.** Every status rests on at least one source that was read (URL and access date) and is "
+        "neither an advocacy nor a vendor page: those are corroboration only. A `banned`, `restricted` or "
+        "`regulated` status also cites the law itself (statute, bill, regulation, gazette, court, ordinance or "
+        "treaty), read or identified through a source that was read. `high` confidence needs the law or an "
+        "official page.",
+        "10. **`legal` at `low` confidence** usually means *no control found after a search*: searches in English "
+        "and the local language found no kratom listing, ban, prosecution or warning; the national drug law was "
+        "read far enough to show that it controls listed substances only; no reputable overview lists the "
+        "country as controlling kratom; but the national list itself could not be read in full. The "
+        "verification's `searched`, `finding` and `confidence_reason` say exactly what was and was not read. "
+        "Treat these rows as the best available answer, not as proof.",
         "",
         "## How dates are chosen",
         "",
         "- **`effective_date` drives the periods**: the day the act took effect, not the day it was signed "
         "(`enacted_date`, kept beside it).",
-        "- **Precision**: each date has a `_precision` of `day`, `month` or `year`. A month-precision date is "
-        "the 1st of that month and a year-precision date is 1 January, so a period may start earlier than the "
-        "law did; check the precision before using a day-level difference.",
+        "- **Precision**: each date has a `_precision` of `day`, `month`, `year` or `before`. A month-precision "
+        "date is the 1st of that month and a year-precision date is 1 January, so a period may start earlier than "
+        "the law did; check the precision before using a day-level difference. `before` means the true date is "
+        "unknown but the law was in force by that date (usually the date of the earliest source that shows it): "
+        "the period starts there, and the time before it stays `unknown` unless a verification says otherwise.",
         "- **`valid_from`** is the first day of a period and **`valid_to`** the day after its last day. An empty "
         "`valid_from` means *since before the first recorded law*; an empty `valid_to` means *still in force*.",
         "- **The package's as-of date** (`as_of` in `datapackage.json`) is the latest day any source was read or "

@@ -51,9 +51,10 @@ def test_at_least_30_us_localities() -> None:
     assert len(local) >= 30
 
 
-def test_us_evidence_rules(pkg: Package) -> None:
-    """Every researched US jurisdiction cites a read source with a URL; every law-based status cites the law;
-    every unknown one with a record says why in its notes."""
+def test_evidence_rules(pkg: Package) -> None:
+    """Every coded jurisdiction (US, countries, international) cites a read source with a URL that is not
+    only advocacy or a vendor; every law-based status cites the law; every unknown one with a record says
+    why in its notes."""
     cites = {c["citation_id"]: c for c in pkg.rows("citations")}
     by_period: dict[str, list[str]] = defaultdict(list)
     for r in pkg.rows("status_period_citations"):
@@ -62,8 +63,6 @@ def test_us_evidence_rules(pkg: Package) -> None:
     problems = []
     for row in pkg.rows("current_status"):
         jid = row["jurisdiction_id"]
-        if not (jid == "US" or jid.startswith("US-")):
-            continue
         docs = [cites[c] for c in by_period[row["period_id"]]]
         if row["status"] == "unknown":
             if juris[jid]["has_record"] == "true" and not juris[jid]["notes"]:
@@ -71,6 +70,8 @@ def test_us_evidence_rules(pkg: Package) -> None:
             continue
         if not any(d["url"] and d["accessed_date"] for d in docs):
             problems.append(f"{jid}: no read source with a URL")
+        if not any(d["url"] and d["accessed_date"] and d["kind"] not in ("advocacy", "vendor") for d in docs):
+            problems.append(f"{jid}: rests on advocacy or vendor pages alone")
         if row["status"] in ("banned", "restricted", "regulated") and not any(
                 d["is_legal_instrument"] == "true" for d in docs):
             problems.append(f"{jid}: {row['status']} without citing the law itself")
