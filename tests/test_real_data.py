@@ -86,3 +86,13 @@ def test_local_rules_never_change_the_state(pkg: Package) -> None:
     for r in pkg.rows("status_period_events"):
         jid = r["period_id"].split(":")[0]
         assert events[r["event_id"]]["jurisdiction_id"] == jid
+
+
+def test_country_coverage_and_the_international_level() -> None:
+    """Issue 4's bar: at least 120 countries with a status other than unknown, plus the international level;
+    every other ISO 3166-1 country is present as unknown."""
+    rows = kr.jurisdictions(level="country")
+    coded = [r for r in rows if r["status"] != "unknown"]
+    assert len(coded) >= 120, f"only {len(coded)} countries coded"
+    assert len(rows) >= 245  # every ISO 3166-1 country (US territories are coded under the US) and Kosovo
+    assert kr.status("XX-UN")["status"] != "unknown"
