@@ -8,6 +8,7 @@ from pathlib import Path
 from .build import compile_package, frictionless_errors, write_package
 from .errors import RecordsInvalid
 from .lint import lint_records
+from .store import Records
 
 
 def validate_all(root: Path) -> tuple[list[str], str]:
@@ -23,9 +24,26 @@ def validate_all(root: Path) -> tuple[list[str], str]:
         write_package(built, target)
         problems += frictionless_errors(target / "datapackage.json")
     counts = {k: len(v) for k, v in built.tables.items()}
-    researched = sum(1 for r in built.tables["current_status"] if r["status"] != "unknown")
+    coded = sum(1 for r in built.tables["current_status"] if r["status"] != "unknown")
     summary = (
-        f"valid: {counts['jurisdictions']} jurisdictions ({researched} researched), {counts['events']} events, "
+        f"valid: {counts['jurisdictions']} jurisdictions ({coded} coded), {counts['events']} events, "
         f"{counts['citations']} citations, {counts['status_periods']} status periods; frictionless: valid"
     )
+    unused = uncited(built.records)
+    if unused:
+        # a warning, not an error: a researcher may write a citation before the record that cites it
+        summary += (f"\nwarning: {len(unused)} citation file(s) cited by no event, verification or claim: "
+                    + ", ".join(unused))
     return problems, summary
+
+
+def uncited(recs: Records) -> list[str]:
+    """Citation ids nothing cites: usually left over after a coding was withdrawn."""
+    used: set[str] = set()
+    for rec in recs.jurisdictions.values():
+        for ev in rec.events:
+            used.update(ev.citation_ids)
+        for ver in rec.verifications:
+            used.update(ver.citation_ids)
+        used.update(c.citation_id for c in rec.claims)
+    return sorted(set(recs.citations) - used)

@@ -80,7 +80,7 @@ def test_generated_records_build_and_validate(synth: ModuleType, tmp_path: Path)
     base, n_local = synth.plan(1.02)
     problems, summary = validate_all(tmp_path)
     assert problems == []
-    assert f"{len(base) + n_local} jurisdictions ({len(base) + n_local} researched)" in summary
+    assert f"{len(base) + n_local} jurisdictions ({len(base) + n_local} coded)" in summary
 
 
 def test_run_json_has_the_required_keys(tmp_path: Path) -> None:

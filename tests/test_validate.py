@@ -125,3 +125,19 @@ def test_iso_name_cannot_be_overridden(tmp_path: Path) -> None:
     j["TH"]["name"] = "Siam"
     lines = problems_for(tmp_path, j)
     assert any("TH.yaml: TH: name: comes from ISO 3166" in x for x in lines)
+
+
+def test_validate_warns_about_citations_nothing_cites(repo: Path) -> None:
+    """Left-over citation files are reported by name but do not fail validation."""
+    from kratom_regs.checks import validate_all
+    from kratom_regs.lint import lint_records
+
+    lint_records(repo, fix=True)
+    problems, summary = validate_all(repo)
+    assert problems == []
+    assert "warning: 2 citation file(s) cited by no event, verification or claim: test-unread-law, test-vendor" \
+        in summary
+    (repo / "records" / "citations" / "test-vendor.yaml").unlink()
+    (repo / "records" / "citations" / "test-unread-law.yaml").unlink()
+    problems, summary = validate_all(repo)
+    assert problems == [] and "warning" not in summary
