@@ -100,6 +100,8 @@ def status(query: str, as_of: str | dt.date | None = None, *, version: str | Non
         "level": j["level"],
         "parent_id": j["parent_id"] or None,
         "as_of": day.isoformat(),
+        # the record's caveats; for an unknown status, why it is unknown and what would settle it
+        "notes": j.get("notes") or None,
     }
     answer.update(_period_dict(pkg, _find_period(pkg, jid, day)))
     return answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,9 @@ def _table(rows: list[list[str]], headers: list[str], title: str | None = None) 
 def _law_line(ans: dict[str, Any]) -> str:
     law = ans.get("law")
     if not law:
-        return "no kratom-specific law in force" if ans["status"] == "legal" else "not researched yet"
+        if ans["status"] == "legal":
+            return "no kratom-specific law in force"
+        return "none coded: not researched, or no reliable source yet"
     return f"{law['official_citation']} (effective {law['effective_date']})"
 
 
@@ -102,6 +105,9 @@ def status(name: str, as_of: str | None, as_json: bool, data_version: str | None
     if subs:
         _say("  alkaloids:   " + ", ".join(subs))
     _say(f"  confidence:  {ans['confidence'] or '-'} · last verified {ans['last_verified_date'] or '-'}")
+    if ans.get("notes"):
+        _say("  note:        " + textwrap.fill(ans["notes"], width=100, initial_indent=" " * 15,
+                                                  subsequent_indent=" " * 15)[15:])
     for c in ans["citations"]:
         _say(f"  source:      {c['title']}" + (f" <{c['url']}>" if c["url"] else ""))
     if len(chain) > 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fsutil import write_bytes_atomic
 from .loader import Package, get_package, parse_day
-from .vocab import Status
+from .vocab import Confidence, Status
 
 if TYPE_CHECKING:
     import altair as alt
@@ -39,6 +40,7 @@ STATUS_COLOURS: dict[str, str] = {
 #: World features without an ISO 3166-1 code of their own (Somaliland, N. Cyprus, ...).
 NOT_CODED = "not coded"
 NOT_CODED_COLOUR = "#ffffff"
+LOW = Confidence.LOW.value
 
 #: Short meanings for the legend: a reader must not need the README to read the map.
 LEGEND_MEANINGS: dict[str, str] = {
@@ -46,7 +48,7 @@ LEGEND_MEANINGS: dict[str, str] = {
     Status.RESTRICTED: "sale or import prohibited",
     Status.REGULATED: "legal under kratom-specific rules",
     Status.LEGAL: "no kratom-specific law found",
-    Status.UNKNOWN: "not researched yet",
+    Status.UNKNOWN: "not researched, or no reliable source yet",
     NOT_CODED: "no ISO code of its own",
 }
 
@@ -174,15 +176,16 @@ def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str
         props = g.setdefault("properties", {})
         if jid is None or jid not in juris:
             props.update(status=NOT_CODED, name=props.get("name", ""), jurisdiction_id="", since="", law="",
-                         href="", tip=f"{props.get('name', '')}: not coded")
+                         confidence="", href="", tip=f"{props.get('name', '')}: not coded")
         else:
             p = periods[jid]
             since = p["valid_from"]
             law = laws.get(p["start_event_id"], "")
+            confidence = p.get("confidence") or ""
             tip = f"{juris[jid]['name']}: {p['status']}" + (f" since {since}" if since else "") + (
-                f" ({law})" if law else "")
+                f" ({law})" if law else "") + (f"; confidence {confidence}" if confidence else "")
             props.update(status=p["status"], name=juris[jid]["name"], jurisdiction_id=jid, since=since, law=law,
-                         href=LINK_BASE + link.format(id=jid) if link else "", tip=tip)
+                         confidence=confidence, href=LINK_BASE + link.format(id=jid) if link else "", tip=tip)
         counts[props["status"]] = counts.get(props["status"], 0) + 1
     return counts
 
@@ -256,7 +259,8 @@ def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], counts:
         if props["status"] in (Status.UNKNOWN, NOT_CODED) or (east - west) * (north - south) >= SMALL_AREA:
             continue
         rows.append({"lon": (west + east) / 2, "lat": (south + north) / 2, **{k: props[k] for k in
-                                                                             ("status", "tip", "href")}})
+                                                                             ("status", "tip", "href",
+                                                                              "confidence")}})
     if not rows:
         return None
     enc: dict[str, Any] = {
@@ -270,6 +274,13 @@ def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], counts:
         size=70, opacity=1, stroke="#222222", strokeWidth=1).encode(**enc)
 
 
+def _low_confidence_note(periods: dict[str, dict[str, str]], shown: Callable[[str], bool], why: str = "") -> str:
+    """The map cannot show confidence without confusing the colours, so the subtitle says how much is weak."""
+    coded = [p for j, p in periods.items() if shown(j) and p["status"] != Status.UNKNOWN]
+    low = sum(p.get("confidence") == LOW for p in coded)
+    return f"{low} of the {len(coded)} coded places are low confidence{why}; the data give each one's confidence."
+
+
 def _titles(pkg: Package, region: str, day: dt.date) -> tuple[str, list[str], str]:
     verified = f" (data checked to {pkg.as_of})" if day.isoformat() != pkg.as_of else ""
     if region == "us":
@@ -277,11 +288,15 @@ def _titles(pkg: Package, region: str, day: dt.date) -> tuple[str, list[str], st
         federal = periods["US"]["status"] if "US" in periods else Status.UNKNOWN.value
         title = "Kratom's legal status in US states, DC and territories"
         sub = [f"State and territory law in force on {day.isoformat()}{verified}.",
-               f"Federal law ({federal} on that day) and county or city rules apply on top; levels are never merged."]
+               f"Federal law ({federal} on that day) and county or city rules apply on top; levels are never merged.",
+               _low_confidence_note(periods, lambda j: pkg.index["juris"][j]["level"] == "state"
+                                    and pkg.index["juris"][j]["parent_id"] == "US")]
     else:
         title = "Kratom's legal status by country"
         sub = [f"National law in force on {day.isoformat()}{verified}. US territories are shown with their own law.",
-               "Subnational rules (US states, Australian states, cities) are on the jurisdiction pages."]
+               "Subnational rules (US states, Australian states, cities) are on the jurisdiction pages.",
+               _low_confidence_note(statuses_on(pkg, day), lambda j: pkg.index["juris"][j]["level"] == "country",
+                                    " (most low 'legal' codings: no control found, national list not read in full)")]
     source = (f"Source: kratom-regs {pkg.version}, data as of {pkg.as_of}, CC BY 4.0. Not legal advice. "
               f"{SOURCE_GEOMETRY[region]}.")
     return title, sub, source

@@ -89,7 +89,7 @@ def test_us_map_shows_every_state_dc_and_territory_with_its_status(pkg: Package,
     assert "Alabama: banned since 2016-05-10" in " ".join(labels)
     assert "District of Columbia: banned since 2019-01-01" in " ".join(labels)
     assert "Guam: regulated since 2020-01-01" in " ".join(labels)
-    assert "Puerto Rico: legal" in labels
+    assert "Puerto Rico: legal; confidence medium" in labels  # the tooltip says how sure the coding is
     assert "Texas: unknown" in labels
 
 
@@ -103,6 +103,8 @@ def test_map_has_title_as_of_legend_and_source(pkg: Package, us_svg: str) -> Non
         if status != maps.NOT_CODED:
             assert f"{status}: {meaning}" in text
     assert "banned: controlled, possession an offence (2)" in text  # Alabama and DC
+    # the map cannot show confidence in colour, so the subtitle counts the weak codings
+    assert "0 of the 5 coded places are low confidence" in text
     for inset in ("District of Columbia", "Puerto Rico", "US Virgin Islands", "Guam", "Northern Mariana Islands",
                   "American Samoa"):
         assert inset in text
@@ -111,7 +113,7 @@ def test_map_has_title_as_of_legend_and_source(pkg: Package, us_svg: str) -> Non
 def test_as_of_draws_the_law_in_force_that_day(pkg: Package) -> None:
     svg = maps.render(maps.build_spec("us", pkg=pkg, as_of="2015-01-01"), "svg").decode()
     labels = aria_labels(svg)
-    assert "Alabama: legal" in labels  # the constructed ban takes effect in 2016
+    assert "Alabama: legal; confidence medium" in labels  # the constructed ban takes effect in 2016
     assert f"in force on 2015-01-01 (data checked to {pkg.as_of})" in svg_texts(svg)
 
 
@@ -124,8 +126,8 @@ def test_world_map_keys_iso_numeric_and_draws_territories_and_small_places(pkg: 
     assert {k for k, v in ids.items() if v is None} == {"Somaliland", "N. Cyprus", "Indian Ocean Ter.",
                                                         "Siachen Glacier"}
     labels = aria_labels(world_svg)
-    assert "Thailand: regulated since 2022-08-27 (Act th-act)" in labels
-    assert "Puerto Rico: legal" in labels  # a US territory takes its own row, not the federal one
+    assert "Thailand: regulated since 2022-08-27 (Act th-act); confidence high" in labels
+    assert "Puerto Rico: legal; confidence medium" in labels  # a US territory takes its own row, not the federal one
     # Singapore is too small to see as a shape: it also gets a dot with its status
     assert sum(lab.startswith("Singapore: banned") for lab in labels) == 2
     assert "Kratom's legal status by country" in svg_texts(world_svg)

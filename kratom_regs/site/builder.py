@@ -262,7 +262,7 @@ def _api_docs(data: _Data) -> dict[str, bytes]:
     desc = data.pkg.descriptor
     meta = {"name": desc.get("name"), "version": data.pkg.version, "as_of": data.pkg.as_of,
             "licenses": desc.get("licenses"), "citation": desc.get("citation"),
-            "note": "Not legal advice. 'unknown' means not researched yet, never a guess."}
+            "note": "Not legal advice. 'unknown' means not researched, or no reliable source yet; never a guess."}
     out: dict[str, bytes] = {}
     index = []
     for r in data.rows:
