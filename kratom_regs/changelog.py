@@ -252,7 +252,9 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
         start = since or "before the first recorded law"
         when = {"law": f" {_when(since, precision)}", "research": f", in force since {start}",
                 "correction": f"; the data now says this has applied since {start}"}
-        text = f"{names[jid]} ({jid}): {head}{when[kind]}" + (f" ({what})" if what else "") + "." + _src(citation)
+        sure = f" Confidence: {rb['confidence']}." if rb.get("confidence") and rb["status"] != "unknown" else ""
+        text = (f"{names[jid]} ({jid}): {head}{when[kind]}" + (f" ({what})" if what else "") + "." + sure
+                + _src(citation))
         diff.changes.append(Change(kind, jid, names[jid], text, since or None, fields, citation))
 
 

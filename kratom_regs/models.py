@@ -221,6 +221,10 @@ class Citation(Strict):
     def _http_only(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value, re.IGNORECASE):
             raise ValueError("url must be an http(s) URL with no spaces")
+        # two addresses pasted together ("...?lng=enhttps://..."); an archive or redirect URL keeps a
+        # '/' or '=' before the inner address, so it passes
+        if value is not None and re.search(r"[A-Za-z0-9]https?://", value[1:], re.IGNORECASE):
+            raise ValueError("url looks like two addresses run together; keep only the page that was read")
         return value
 
     @property

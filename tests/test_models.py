@@ -59,6 +59,14 @@ def test_citation_url_must_be_http(url: str) -> None:
         Citation.model_validate({**CITATIONS["test-law"], "url": url})
 
 
+def test_two_addresses_run_together_are_refused_but_archive_urls_pass() -> None:
+    with pytest.raises(ValidationError, match="two addresses"):
+        Citation.model_validate({**CITATIONS["test-law"], "url": "https://a.org/p.html?lng=enhttps://b.org/x"})
+    for ok in ("https://web.archive.org/web/20180527225047/https://en.wikipedia.org/wiki/Kratom",
+               "https://example.org/redirect?to=https://b.org/x"):
+        assert Citation.model_validate({**CITATIONS["test-law"], "url": ok}).url == ok
+
+
 def test_record_rejects_unknown_top_level_key() -> None:
     with pytest.raises(ValidationError, match="Extra inputs"):
         JurisdictionRecord.model_validate({"jurisdiction_id": "TH", "status": "legal"})
