@@ -15,6 +15,7 @@ from . import api
 from ._version import __version__
 from .errors import KratomRegsError, RecordsInvalid
 from .textsafe import inert
+from .vocab import UNKNOWN_IN_SHORT
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -72,7 +73,7 @@ def _law_line(ans: dict[str, Any]) -> str:
     if not law:
         if ans["status"] == "legal":
             return "no kratom-specific law in force"
-        return "none coded: not researched, or no reliable source yet"
+        return f"none coded: {UNKNOWN_IN_SHORT}"
     return f"{law['official_citation']} (effective {law['effective_date']})"
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fsutil import write_bytes_atomic
 from .loader import Package, get_package, parse_day
-from .vocab import Confidence, Status
+from .vocab import UNKNOWN_IN_SHORT, Confidence, Status
 
 if TYPE_CHECKING:
     import altair as alt
@@ -48,7 +48,7 @@ LEGEND_MEANINGS: dict[str, str] = {
     Status.RESTRICTED: "sale or import prohibited",
     Status.REGULATED: "legal under kratom-specific rules",
     Status.LEGAL: "no kratom-specific law found",
-    Status.UNKNOWN: "not researched, or no reliable source yet",
+    Status.UNKNOWN: UNKNOWN_IN_SHORT,
     NOT_CODED: "no ISO code of its own",
 }
 
@@ -163,10 +163,9 @@ def statuses_on(pkg: Package, day: dt.date) -> dict[str, dict[str, str]]:
     return out
 
 
-def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str | None], day: dt.date,
-              link: str | None) -> dict[str, int]:
+def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str | None],
+              periods: dict[str, dict[str, str]], link: str | None) -> dict[str, int]:
     """Write status, name and link into each geometry's properties; count features per status."""
-    periods = statuses_on(pkg, day)
     juris = pkg.index["juris"]
     laws = {e["event_id"]: e["official_citation"] for e in pkg.rows("events")}
     counts: dict[str, int] = {}
@@ -281,10 +280,9 @@ def _low_confidence_note(periods: dict[str, dict[str, str]], shown: Callable[[st
     return f"{low} of the {len(coded)} coded places are low confidence{why}; the data give each one's confidence."
 
 
-def _titles(pkg: Package, region: str, day: dt.date) -> tuple[str, list[str], str]:
+def _titles(pkg: Package, region: str, day: dt.date, periods: dict[str, dict[str, str]]) -> tuple[str, list[str], str]:
     verified = f" (data checked to {pkg.as_of})" if day.isoformat() != pkg.as_of else ""
     if region == "us":
-        periods = statuses_on(pkg, day)
         federal = periods["US"]["status"] if "US" in periods else Status.UNKNOWN.value
         title = "Kratom's legal status in US states, DC and territories"
         sub = [f"State and territory law in force on {day.isoformat()}{verified}.",
@@ -295,7 +293,7 @@ def _titles(pkg: Package, region: str, day: dt.date) -> tuple[str, list[str], st
         title = "Kratom's legal status by country"
         sub = [f"National law in force on {day.isoformat()}{verified}. US territories are shown with their own law.",
                "Subnational rules (US states, Australian states, cities) are on the jurisdiction pages.",
-               _low_confidence_note(statuses_on(pkg, day), lambda j: pkg.index["juris"][j]["level"] == "country",
+               _low_confidence_note(periods, lambda j: pkg.index["juris"][j]["level"] == "country",
                                     " (most low 'legal' codings: no control found, national list not read in full)")]
     source = (f"Source: kratom-regs {pkg.version}, data as of {pkg.as_of}, CC BY 4.0. Not legal advice. "
               f"{SOURCE_GEOMETRY[region]}.")
@@ -322,7 +320,8 @@ def build_spec(region: str, *, as_of: str | dt.date | None = None, version: str 
     ids: dict[str, str | None] = (
         {f: f"US-{u}" for f, u in FIPS_TO_USPS.items()} if region == "us" else world_feature_ids()
     )
-    counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, day, link)
+    periods = statuses_on(pkg, day)  # once: the shapes, the counts and the titles all read it
+    counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, periods, link)
     if region == "us":  # the nation outline is not used; drop it so every output stays small
         topo["objects"].pop("nation", None)
     else:  # Antarctica has no law of its own to show and would take a fifth of the map
@@ -331,7 +330,7 @@ def build_spec(region: str, *, as_of: str | dt.date | None = None, version: str 
         geoms[:] = [g for g in geoms if g.get("id") not in WORLD_NOT_DRAWN]
     data = alt.NamedData(name=GEO_DATASET, format=alt.DataFormat(type="topojson", feature=obj))
     domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
-    title, subtitle, source = _titles(pkg, region, day)
+    title, subtitle, source = _titles(pkg, region, day, periods)
 
     if region == "us":
         inset_ids = ", ".join(json.dumps(i) for i in US_INSETS)

@@ -62,6 +62,11 @@ def resolve_universe(recs: Records, sink: ErrorSink) -> dict[str, JurisdictionIn
     return universe
 
 
+def _rests_on_independent_source(cites: list) -> bool:
+    """Vendor and advocacy pages only corroborate: something else must have been read."""
+    return any(c.was_read and c.kind not in WEAK_KINDS for c in cites)
+
+
 def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = None) -> dict[str, JurisdictionInfo]:
     today = today or dt.date.today()
     universe = resolve_universe(recs, sink)
@@ -114,7 +119,7 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
                     sink.add(rel, ev.event_id, f"{where}.citation_ids",
                              f"status '{ev.sets.status}' must cite the law itself (statute, bill, regulation, "
                              "gazette, court, ordinance or treaty)")
-                independent = any(c.was_read and c.kind not in WEAK_KINDS for c in cites)
+                independent = _rests_on_independent_source(cites)
                 if ev.confidence is Confidence.HIGH and not independent:
                     sink.add(rel, ev.event_id, f"{where}.confidence",
                              "high confidence needs a read source that is not advocacy or a vendor")
@@ -130,9 +135,7 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
             if len(cites) == len(ver.citation_ids) and not any(c.was_read for c in cites):
                 sink.add(rel, ver.verification_id, f"{where}.citation_ids",
                          "needs at least one citation that was read (url and accessed_date)")
-            elif len(cites) == len(ver.citation_ids) and not any(
-                c.was_read and c.kind not in WEAK_KINDS for c in cites
-            ):
+            elif len(cites) == len(ver.citation_ids) and not _rests_on_independent_source(cites):
                 sink.add(rel, ver.verification_id, f"{where}.citation_ids",
                          "a verification cannot rest on advocacy or vendor pages alone (corroboration only): "
                          "cite a read source that is neither")

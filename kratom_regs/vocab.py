@@ -41,6 +41,10 @@ class Status(Vocab):
     UNKNOWN = "unknown", "Not researched yet, or no source could be found. Never a guess."
 
 
+#: `unknown` in a few words, where a line or a legend has no room for the definition.
+UNKNOWN_IN_SHORT = "not researched, or no reliable source yet"
+
+
 class Activity(Vocab):
     """Whether one activity (possession, sale, manufacture, import) is allowed."""
 

@@ -28,7 +28,7 @@ from .. import api
 from ..fsutil import replace_dir
 from ..loader import Package, get_package
 from ..textsafe import inert
-from ..vocab import Status
+from ..vocab import UNKNOWN_IN_SHORT, Status
 
 SITE_TITLE = "kratom-regs: the legal status of kratom by jurisdiction"
 #: A jurisdiction id becomes a file name: only these characters may reach the file system.
@@ -173,6 +173,7 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str) -> str:
         j={"jurisdiction_id": jid, "name": cur["name"], "level": cur["level"], "aliases": d["aliases"],
            "notes": d["notes"]},
         cur=cur, status_meaning=Status(cur["status"]).definition,  # type: ignore[attr-defined]
+        unknown_in_short=UNKNOWN_IN_SHORT,
         parents=parents, children=children, applicable=d["applicable"], flags=flags, substances=substances,
         periods=[{**p, "last_day": _day_before(p["valid_to"])} for p in d["history"]["periods"]],
         events=events, citations=_cites(d["citations"]),
@@ -262,7 +263,7 @@ def _api_docs(data: _Data) -> dict[str, bytes]:
     desc = data.pkg.descriptor
     meta = {"name": desc.get("name"), "version": data.pkg.version, "as_of": data.pkg.as_of,
             "licenses": desc.get("licenses"), "citation": desc.get("citation"),
-            "note": "Not legal advice. 'unknown' means not researched, or no reliable source yet; never a guess."}
+            "note": f"Not legal advice. 'unknown' means {UNKNOWN_IN_SHORT}; never a guess."}
     out: dict[str, bytes] = {}
     index = []
     for r in data.rows:
