@@ -46,4 +46,7 @@ def uncited(recs: Records) -> list[str]:
         for ver in rec.verifications:
             used.update(ver.citation_ids)
         used.update(c.citation_id for c in rec.claims)
+        for w in rec.watch:
+            used.update(w.citation_ids)
+            used.update(w.resolution_citation_ids)
     return sorted(set(recs.citations) - used)

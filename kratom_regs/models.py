@@ -27,6 +27,7 @@ from .vocab import (
     Substance,
     SubstanceRule,
     ThresholdUnit,
+    WatchKind,
 )
 
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -182,6 +183,47 @@ class Claim(Strict):
     reason: Text
 
 
+class WatchItem(Strict):
+    """Something about this place that will go stale on a known date (see WatchKind)."""
+
+    watch_id: Slug
+    kind: WatchKind
+    subject: Text
+    #: the deadline: session end, expiry, comment-period end, hearing, effective date or re-verify-by
+    due_date: dt.date
+    #: when the item was opened (the "since when" of `kratom-regs due`)
+    opened_date: dt.date
+    #: the event it concerns, when there is one (a temporary order, a tracked bill, a proposed rule)
+    event_id: Slug | None = None
+    #: reported_change: the day from which credible reports say the law changed
+    reported_date: dt.date | None = None
+    #: temporary_measure: may the issuing body extend it?
+    can_be_extended: bool | None = None
+    citation_ids: Annotated[list[Slug], Field(min_length=1)]
+    #: what happened, once someone looked: lapsed, extended, replaced, passed, died... with its source
+    resolved_date: dt.date | None = None
+    resolution: Text | None = None
+    resolution_citation_ids: list[Slug] = Field(default_factory=list)
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> WatchItem:
+        if (self.resolved_date is None) != (self.resolution is None):
+            raise ValueError("resolved_date and resolution go together")
+        if self.resolution is not None and not self.resolution_citation_ids:
+            raise ValueError("a resolution (a lapse, an extension, a passage) is a fact: cite its source in "
+                             "resolution_citation_ids")
+        if self.kind is WatchKind.REPORTED_CHANGE and self.reported_date is None:
+            raise ValueError("a reported_change needs the reported_date from which the status is unconfirmed")
+        if self.kind is not WatchKind.REPORTED_CHANGE and self.reported_date is not None:
+            raise ValueError("reported_date belongs to a reported_change only")
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_date is None
+
+
 class JurisdictionRecord(Strict):
     jurisdiction_id: JurisdictionId
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
@@ -192,6 +234,7 @@ class JurisdictionRecord(Strict):
     events: list[Event] = Field(default_factory=list)
     verifications: list[Verification] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
+    watch: list[WatchItem] = Field(default_factory=list)
 
     def canonical(self) -> JurisdictionRecord:
         """The same record in canonical order, so diffs stay reviewable."""
@@ -201,6 +244,7 @@ class JurisdictionRecord(Strict):
                 "events": sorted(self.events, key=lambda e: (e.effective_date or e.enacted_date or far, e.event_id)),
                 "verifications": sorted(self.verifications, key=lambda v: (v.verified_date, v.verification_id)),
                 "claims": sorted(self.claims, key=lambda c: c.claim_id),
+                "watch": sorted(self.watch, key=lambda w: (w.due_date, w.watch_id)),
             }
         )
 

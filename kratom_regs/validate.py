@@ -143,6 +143,23 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
             where = f"claims[{i}]"
             unique(claim.claim_id, rel, f"{where}.claim_id")
             check_cites([claim.citation_id], rel, claim.claim_id, f"{where}.citation_id")
+        event_ids = {ev.event_id for ev in rec.events}
+        for i, w in enumerate(rec.watch):
+            where = f"watch[{i}]"
+            unique(w.watch_id, rel, f"{where}.watch_id")
+            if not w.watch_id.startswith(prefix):
+                sink.add(rel, w.watch_id, f"{where}.watch_id", f"must start with {prefix!r}")
+            if w.event_id is not None and w.event_id not in event_ids:
+                sink.add(rel, w.watch_id, f"{where}.event_id", f"no event {w.event_id!r} in this record")
+            not_future(w.opened_date, rel, w.watch_id, f"{where}.opened_date")
+            not_future(w.resolved_date, rel, w.watch_id, f"{where}.resolved_date")
+            check_cites(w.citation_ids, rel, w.watch_id, f"{where}.citation_ids")
+            res = check_cites(w.resolution_citation_ids, rel, w.watch_id, f"{where}.resolution_citation_ids")
+            if w.resolution is not None and len(res) == len(w.resolution_citation_ids) and not any(
+                c.was_read for c in res
+            ):
+                sink.add(rel, w.watch_id, f"{where}.resolution_citation_ids",
+                         "a resolution needs at least one citation that was read (url and accessed_date)")
         for a, b, var in same_day_conflicts(rec):
             sink.add(rel, a, "effective_date", f"takes effect the same day as {b!r} but sets {var} differently")
     return universe

@@ -185,6 +185,11 @@ class CitationKind(Vocab):
     NEWS = "news", "A news report."
     PAPER = "paper", "A scholarly paper or report."
     REFERENCE = "reference", "A reference work (encyclopaedia, legal database)."
+    TRACKER = (
+        "tracker",
+        "A bill tracker or legislative aggregator (LegiScan, BillTrack50, FastDemocracy, Plural): it finds "
+        "documents but is not itself evidence of law; corroboration only.",
+    )
     ADVOCACY = "advocacy", "An advocacy organisation's page: corroboration only."
     VENDOR = "vendor", "A vendor's page: corroboration only."
 
@@ -215,7 +220,27 @@ def by_authority(kind: str | None) -> int:
 
 
 #: Kinds that may never alone support high confidence.
-WEAK_KINDS = frozenset({CitationKind.ADVOCACY, CitationKind.VENDOR})
+WEAK_KINDS = frozenset({CitationKind.TRACKER, CitationKind.ADVOCACY, CitationKind.VENDOR})
+
+
+class WatchKind(Vocab):
+    """What a watch item waits for; its due_date means a different deadline for each kind."""
+
+    PENDING_BILL = "pending_bill", "A bill that is not law yet; due when its legislative session ends."
+    TEMPORARY_MEASURE = (
+        "temporary_measure",
+        "A temporary order or emergency rule; due at its expiry, to record whether it lapsed, was extended or "
+        "was replaced.",
+    )
+    PROPOSED_RULE = "proposed_rule", "A proposed rule or notice of intent; due when its comment period ends."
+    COURT_CASE = "court_case", "A pending court case; due on its next expected ruling or hearing."
+    ANNOUNCED_LAW = "announced_law", "A law enacted but not yet in force; due on its effective date."
+    REPORTED_CHANGE = (
+        "reported_change",
+        "Credible reports say the law changed but the evidence does not reach the bar to code it; from "
+        "reported_date the status is shown as unconfirmed.",
+    )
+    REVERIFY = "reverify", "A plain re-verify-by date."
 
 
 class ClaimDecision(Vocab):
@@ -243,4 +268,5 @@ ALL_VOCABS: dict[str, type[Vocab]] = {
     "threshold_unit": ThresholdUnit,
     "citation_kind": CitationKind,
     "claim_decision": ClaimDecision,
+    "watch_kind": WatchKind,
 }
