@@ -192,6 +192,7 @@ def make_record(jid: str, name: str | None, level: str | None, parent: str | Non
         "claim_id": f"{slug}-claim", "citation_id": news, "claim": "Synthetic competing claim.",
         "decision": "rejected", "reason": "Synthetic reason.",
     }]
+    record["watch"] = []
     return record, citations
 
 
