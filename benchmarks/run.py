@@ -284,7 +284,7 @@ def query_at_scale(pkg_dir: Path, repeats: int) -> list[float]:
 
 # -- build and validate ----------------------------------------------------------------------------
 def build_once(root: Path) -> float:
-    from kratom_regs.build import build
+    from kratom_regs.build.package import build
 
     t = time.perf_counter()
     build(root)
@@ -292,7 +292,7 @@ def build_once(root: Path) -> float:
 
 
 def validate_once(root: Path) -> tuple[float, list[str]]:
-    from kratom_regs.checks import validate_all
+    from kratom_regs.build.check import validate_all
 
     t = time.perf_counter()
     problems, _ = validate_all(root)
@@ -300,7 +300,7 @@ def validate_once(root: Path) -> tuple[float, list[str]]:
 
 
 def frictionless_once(pkg_dir: Path) -> tuple[float, list[str]]:
-    from kratom_regs.build import frictionless_errors
+    from kratom_regs.build.package import frictionless_errors
 
     t = time.perf_counter()
     errors = frictionless_errors(pkg_dir / "datapackage.json")
@@ -309,7 +309,7 @@ def frictionless_once(pkg_dir: Path) -> tuple[float, list[str]]:
 
 def real_records(work: Path, repeats: int) -> dict[str, Any]:
     """build + validate on a copy of the repository's records/ (never touching the repository)."""
-    from kratom_regs.build import compile_package
+    from kratom_regs.build.package import compile_package
     from kratom_regs.errors import RecordsInvalid
 
     src = REPO / "records"
@@ -448,10 +448,10 @@ def scraper_replay(work: Path, repeats: int) -> dict[str, Any]:
     """
     try:
         from scrapers import runner
-        from scrapers.registry import SOURCES
+        from scrapers.sources import SOURCES
     except ImportError as exc:
         return {"responses_per_s": None, "note": f"PLACEHOLDER: scrapers not importable ({exc})"}
-    fixtures = REPO / "scrapers" / "fixtures"
+    fixtures = REPO / "tests" / "scrapers" / "fixtures"
     folders = {m.parent.name: m.parent.parent for m in sorted(fixtures.glob("*/*/manifest.json"))}
     names = [n for n in sorted(SOURCES) if n in folders]
     if not names:
@@ -490,7 +490,7 @@ def scraper_replay(work: Path, repeats: int) -> dict[str, Any]:
     return {"responses_per_s": round(statistics.median(per_s), 1), "responses_per_s_max": round(max(per_s), 1),
             "responses_per_run": per_run, "sources": names, "errors": errors or None,
             "note": f"{per_run} recorded responses over {len(names)} sources, parsed in-process per run "
-                    "(politeness sleeps off; fixtures are mostly constructed, see scrapers/fixtures)"}
+                    "(politeness sleeps off; fixtures are mostly constructed, see tests/scrapers/fixtures)"}
 
 
 # -- report ----------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
 
 
-# -- a minimal emitter for kratom_regs.yamlio's canonical style ------------------------------------
+# -- a minimal emitter for kratom_regs.records.yamlio's canonical style ------------------------------------
 def _scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -91,7 +91,7 @@ def to_yaml(record: dict[str, Any]) -> str:
 # -- which jurisdictions ---------------------------------------------------------------------------
 def base_ids() -> list[str]:
     """The ISO base universe the build always publishes (from pycountry, via the registry)."""
-    from kratom_regs.registry import base_jurisdictions
+    from kratom_regs.records.universe import base_jurisdictions
 
     return sorted(base_jurisdictions())
 

@@ -8,10 +8,10 @@ Importing is cheap: pandas and frictionless load only when a DataFrame or a
 validation is asked for.
 """
 
-from ._version import __version__
-from .api import applicable, citations_for, history, jurisdictions, list_tables, load, status
-from .errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound, KratomRegsError
-from .loader import package_path
+from kratom_regs._version import __version__
+from kratom_regs.api import applicable, citations_for, history, jurisdictions, list_tables, load, status
+from kratom_regs.errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound, KratomRegsError
+from kratom_regs.loader import package_path
 
 __all__ = [
     "AmbiguousJurisdiction",

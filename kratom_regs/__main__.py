@@ -1,5 +1,5 @@
 """`python -m kratom_regs` is the same as the `kratom-regs` command."""
 
-from .cli import main
+from kratom_regs.cli import main
 
 main()

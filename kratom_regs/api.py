@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataPackageError
-from .loader import Package, get_package, parse_day
-from .vocab import by_authority
+from kratom_regs.errors import DataPackageError
+from kratom_regs.loader import Package, get_package, parse_day
+from kratom_regs.vocab import by_authority
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -192,7 +192,7 @@ def summary(by: str = "region", level: str | None = "country", *,
 
     Confidence is counted over non-unknown rows because an unknown row's confidence says
     nothing about a status. Groups are sorted by name; the last row is the total."""
-    from .vocab import Confidence, Status
+    from kratom_regs.vocab import Confidence, Status
 
     if by not in SUMMARY_GROUPS:
         raise ValueError(f"--by must be one of {', '.join(SUMMARY_GROUPS)}, not {by!r}")
@@ -221,6 +221,6 @@ def load(table: str, *, version: str | None = None, raw: bool = False) -> pd.Dat
     data = pkg.raw(table)
     if raw:
         return data
-    from .frames import read_table
+    from kratom_regs.frames import read_table
 
     return read_table(data, pkg.resource(table)["schema"])

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import KratomRegsError
+from kratom_regs.errors import KratomRegsError
 
 
 class LockedError(KratomRegsError):
@@ -87,3 +89,20 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
             os.replace(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+#: the earliest time a zip can hold: no clock in the bytes
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def deterministic_zip(files: dict[str, bytes]) -> bytes:
+    """A zip whose bytes depend only on the files: sorted, stored (no zlib), fixed time, mode and system."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(files):
+            zi = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_STORED
+            zi.create_system = 3
+            zi.external_attr = 0o100644 << 16
+            zf.writestr(zi, files[name])
+    return buf.getvalue()

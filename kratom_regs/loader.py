@@ -17,13 +17,13 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from .errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound
+from kratom_regs.errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound
 
 _PKG_ROOT = Path(__file__).resolve().parent
 
@@ -197,9 +197,45 @@ def get_package(version: str | None = None) -> Package:
     """The bundled package, or a past release by version."""
     if version is None:
         return current_package()
-    from .releases import open_release
-
     return open_release(version)
+
+
+def package_from_files(files: dict[str, bytes]) -> Package:
+    """An in-memory package: zipfile.Path is a Traversable, so the loader reads it like a folder."""
+    import zipfile
+
+    from kratom_regs.fsutil import deterministic_zip
+
+    return Package.open(zipfile.Path(zipfile.ZipFile(io.BytesIO(deterministic_zip(files)))))
+
+
+@lru_cache(maxsize=8)
+def _package_cached(where_key: str, ledger_sha: str, version: str, where: Traversable) -> Package:
+    from kratom_regs.releases.ledger import release_files
+
+    return package_from_files(release_files(version, where))
+
+
+def open_release(version: str, where: Traversable | Path | None = None) -> Package:
+    """Exactly what release `version` published, every byte checked against the ledger.
+
+    Opened once per ledger state and shared, like the bundled package, so repeated questions
+    (status at every level of a place) do not replay the deltas and parse the CSVs again.
+    """
+    from kratom_regs.releases import ledger as rl
+
+    rl.parse_version(version)
+    w = rl._where(where)
+    led = w.joinpath(rl.LEDGER)
+    sha = hashlib.sha256(led.read_bytes()).hexdigest() if led.is_file() else ""
+    return _package_cached(str(w), sha, version, w)
+
+
+def open_release_cache_clear() -> None:
+    from kratom_regs.releases.ledger import _all_cached
+
+    _all_cached.cache_clear()
+    _package_cached.cache_clear()
 
 
 def parse_day(value: str | dt.date | None) -> dt.date:

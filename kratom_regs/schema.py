@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .derive import FLAGS, VARIABLES
-from .vocab import (
+from kratom_regs.build.periods import FLAGS, VARIABLES
+from kratom_regs.vocab import (
     Activity,
     Basis,
     CitationKind,

@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from kratom_regs.review import Evidence, Proposal, make_proposal_id
-
-from .errors import ShapeError
-from .http import Fetcher, Policy, Response
+from kratom_regs.records.review import Evidence, Proposal, make_proposal_id
+from scrapers.failures import ShapeError
+from scrapers.http import Fetcher, Policy, Response
 
 #: Search terms for every source (one query per term; results are unioned by id).
 TERMS = ("kratom", "Mitragyna speciosa", "mitragynine", "7-hydroxymitragynine", "mitragynine pseudoindoxyl")

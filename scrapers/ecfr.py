@@ -11,11 +11,10 @@ import re
 import xml.etree.ElementTree as ET
 from typing import ClassVar
 
-from kratom_regs.review import Proposal
-
-from .base import RunContext, Source, require, substances_named
-from .errors import ShapeError
-from .http import Policy
+from kratom_regs.records.review import Proposal
+from scrapers.base import RunContext, Source, require, substances_named
+from scrapers.failures import ShapeError
+from scrapers.http import Policy
 
 VERSIONS = "https://www.ecfr.gov/api/versioner/v1/versions/title-21.json"
 FULL = "https://www.ecfr.gov/api/versioner/v1/full/{date}/title-21.xml"

@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from kratom_regs.review import Proposal
-
-from .base import TERMS, RunContext, Source, require, slug, substances_named, unique
-from .errors import PaginationCapHit, ShapeError, UnknownVocabulary
-from .http import Policy, Response
+from kratom_regs.records.review import Proposal
+from scrapers.base import TERMS, RunContext, Source, require, slug, substances_named, unique
+from scrapers.failures import PaginationCapHit, ShapeError, UnknownVocabulary
+from scrapers.http import Policy, Response
 
 API = "https://www.federalregister.gov/api/v1/documents.json"
 FIELDS = ("document_number", "title", "type", "abstract", "action", "publication_date", "effective_on",

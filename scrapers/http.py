@@ -26,8 +26,7 @@ import requests
 
 from kratom_regs._version import __version__
 from kratom_regs.fsutil import write_bytes_atomic, write_text_atomic
-
-from .errors import (
+from scrapers.failures import (
     BlockedPage,
     FetchError,
     HttpStatusError,
@@ -359,7 +358,7 @@ def api_key(env_var: str, source: str) -> str:
     """An API key from the environment; the message never contains a key."""
     value = os.environ.get(env_var, "").strip()
     if not value:
-        from .errors import ScraperError
+        from scrapers.failures import ScraperError
 
         raise ScraperError(f"{source}: set the {env_var} environment variable to an API key (see README: Scrapers)")
     return value

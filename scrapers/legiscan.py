@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from kratom_regs.review import Proposal
-
-from .base import TERMS, RunContext, Source, require, slug, substances_named
-from .errors import ScraperError, ShapeError, UnknownVocabulary
-from .http import Policy, key_for
+from kratom_regs.records.review import Proposal
+from scrapers.base import TERMS, RunContext, Source, require, slug, substances_named
+from scrapers.failures import ScraperError, ShapeError, UnknownVocabulary
+from scrapers.http import Policy, key_for
 
 API = "https://api.legiscan.com/"
 #: From the LegiScan API manual (bill `status`). 7-12 appear only in progress events.

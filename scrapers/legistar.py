@@ -12,11 +12,10 @@ import os
 import re
 from typing import Any, ClassVar
 
-from kratom_regs.review import Proposal
-
-from .base import RunContext, Source, slug
-from .errors import ScraperError, ShapeError
-from .http import Policy
+from kratom_regs.records.review import Proposal
+from scrapers.base import RunContext, Source, slug
+from scrapers.failures import ScraperError, ShapeError
+from scrapers.http import Policy
 
 API = "https://webapi.legistar.com/v1/{client}/matters"
 ENV = "KRATOM_REGS_LEGISTAR_CLIENTS"

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from kratom_regs.review import Proposal
-
-from .base import TERMS, RunContext, Source, require, slug, substances_named
-from .errors import ShapeError, UnknownVocabulary
-from .http import Policy, key_for
+from kratom_regs.records.review import Proposal
+from scrapers.base import TERMS, RunContext, Source, require, slug, substances_named
+from scrapers.failures import ShapeError, UnknownVocabulary
+from scrapers.http import Policy, key_for
 
 API = "https://v3.openstates.org/bills"
 OCD_RE = re.compile(r"^ocd-jurisdiction/country:us/(?:state|district|territory):([a-z]{2})/government$")

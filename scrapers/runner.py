@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from kratom_regs.fsutil import write_text_atomic
-from kratom_regs.review import Proposal, enqueue
-
-from .base import RunContext, Source
-from .errors import ScraperError
-from .http import Fetcher, LiveTransport, RecordingTransport, ReplayTransport, Snapshot, Transport, api_key
-from .registry import SOURCES
+from kratom_regs.records.review import Proposal, enqueue
+from scrapers.base import RunContext, Source
+from scrapers.failures import ScraperError
+from scrapers.http import Fetcher, LiveTransport, RecordingTransport, ReplayTransport, Snapshot, Transport, api_key
+from scrapers.sources import SOURCES
 
 CACHE_DIR = Path(".cache/kratom-regs")
 

@@ -11,11 +11,10 @@ import hashlib
 import re
 from typing import Any, ClassVar
 
-from kratom_regs.review import Proposal
-
-from .base import RunContext, Source, require
-from .errors import ShapeError
-from .http import Policy
+from kratom_regs.records.review import Proposal
+from scrapers.base import RunContext, Source, require
+from scrapers.failures import ShapeError
+from scrapers.http import Policy
 
 API = "https://en.wikipedia.org/w/api.php"
 PAGE = "Mitragyna_speciosa"

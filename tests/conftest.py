@@ -98,7 +98,7 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def built_repo(repo: Path) -> Path:
-    from kratom_regs.build import build
+    from kratom_regs.build.package import build
 
     build(repo)
     return repo

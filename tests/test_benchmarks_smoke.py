@@ -59,8 +59,8 @@ def test_a_record_depends_only_on_its_id(synth: ModuleType) -> None:
 
 def test_generated_text_is_canonical(synth: ModuleType) -> None:
     """The hand-rolled emitter writes exactly what `kratom-regs lint` wants (incl. quoting 'NO')."""
-    from kratom_regs.models import Citation, JurisdictionRecord
-    from kratom_regs.store import canonical_text
+    from kratom_regs.records.loading import canonical_text
+    from kratom_regs.records.models import Citation, JurisdictionRecord
 
     seen_quoted = False
     for record, citations in synth.records(1.02):
@@ -74,7 +74,7 @@ def test_generated_text_is_canonical(synth: ModuleType) -> None:
 
 
 def test_generated_records_build_and_validate(synth: ModuleType, tmp_path: Path) -> None:
-    from kratom_regs.checks import validate_all
+    from kratom_regs.build.check import validate_all
 
     synth.generate(tmp_path, 1.02)
     base, n_local = synth.plan(1.02)

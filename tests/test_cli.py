@@ -7,8 +7,7 @@ from click.testing import CliRunner
 
 from kratom_regs.cli import main
 from kratom_regs.loader import Package
-
-from .conftest import tree_digest, write_repo
+from tests.conftest import tree_digest, write_repo
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -5,10 +5,9 @@ import itertools
 
 import pytest
 
-from kratom_regs.derive import derive_periods, period_at
-from kratom_regs.models import JurisdictionRecord
-
-from .conftest import JURISDICTIONS, event, verification
+from kratom_regs.build.periods import derive_periods, period_at
+from kratom_regs.records.models import JurisdictionRecord
+from tests.conftest import JURISDICTIONS, event, verification
 
 
 def periods(jid: str):

@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kratom_regs import loader, maps
+from kratom_regs import loader
 from kratom_regs.cli import main
 from kratom_regs.loader import Package
-
-from .conftest import JURISDICTIONS, event, verification, write_repo
+from kratom_regs.outputs import maps
+from tests.conftest import JURISDICTIONS, event, verification, write_repo
 
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 XSS_CITATION = "Act </script><script>alert(2)</script>"
@@ -44,7 +44,7 @@ def constructed_jurisdictions() -> dict[str, dict[str, Any]]:
 
 
 def open_constructed(root: Path) -> Package:
-    from kratom_regs.build import build
+    from kratom_regs.build.package import build
 
     write_repo(root, constructed_jurisdictions())
     build(root)
@@ -244,7 +244,7 @@ def test_vendored_geometry_matches_its_attribution() -> None:
     import hashlib
     from importlib import resources
 
-    geo = resources.files("kratom_regs") / "geo"
+    geo = resources.files("kratom_regs.outputs") / "geo"
     note = geo.joinpath("ATTRIBUTION.md").read_text(encoding="utf-8")
     assert "ISC" in geo.joinpath("LICENSE").read_text(encoding="utf-8")
     for name in ("us-states-10m.json", "world-countries-50m.json"):

@@ -3,10 +3,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from kratom_regs.models import Citation, Event, JurisdictionRecord
+from kratom_regs.records.models import Citation, Event, JurisdictionRecord
 from kratom_regs.vocab import ALL_VOCABS, Status
-
-from .conftest import CITATIONS, event
+from tests.conftest import CITATIONS, event
 
 
 def test_valid_event_parses() -> None:

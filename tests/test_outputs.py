@@ -27,15 +27,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kratom_regs import codebook, exports
 from kratom_regs.cli import main
-from kratom_regs.exports import export_package
 from kratom_regs.loader import Package
-from kratom_regs.panel import build_panel, windows, write_panel
+from kratom_regs.outputs import codebook, exports
+from kratom_regs.outputs.exports import export_package
+from kratom_regs.outputs.panel import build_panel, windows, write_panel
 from kratom_regs.schema import EVENT_COLUMNS, TABLES
 from kratom_regs.vocab import ALL_VOCABS
-
-from .conftest import CITATIONS, REPO, event, verification, write_repo
+from tests.conftest import CITATIONS, REPO, event, verification, write_repo
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
@@ -63,7 +62,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def build_pkg(tmp_path: Path, jurisdictions: dict[str, dict], citations: dict[str, dict] | None = None) -> Path:
-    from kratom_regs.build import build
+    from kratom_regs.build.package import build
 
     root = write_repo(tmp_path / "repo", jurisdictions, citations)
     build(root)
@@ -84,7 +83,7 @@ def test_csv_export_is_the_package_byte_for_byte(mini_pkg: Package, tmp_path: Pa
 
 
 def test_csv_export_as_of_describes_that_day_and_stays_a_valid_package(mini_pkg: Package, tmp_path: Path) -> None:
-    from kratom_regs.build import frictionless_errors
+    from kratom_regs.build.package import frictionless_errors
 
     out = export_package("csv", tmp_path / "csv", as_of="2015-06-01")
     pkg = Package.open(out)  # verifies every table against the recomputed sha256
@@ -275,7 +274,7 @@ def test_parquet_reads_back_equal_to_the_csv(mini_pkg: Package, tmp_path: Path) 
 
 
 def test_export_cli_writes_every_format(mini_pkg: Package, tmp_path: Path) -> None:
-    from kratom_regs import cli_outputs
+    from kratom_regs.cli import outputs as cli_outputs
 
     assert cli_outputs.FORMATS == exports.FORMATS
     for fmt, name in (("csv", "c"), ("json", "j.json"), ("xlsx", "x.xlsx"), ("sqlite", "s.db"), ("parquet", "p")):
@@ -400,8 +399,8 @@ def test_codebook_is_up_to_date() -> None:
 
 
 def test_codebook_states_every_value_variable_and_the_mid_period_rule() -> None:
-    from kratom_regs.derive import VARIABLES
-    from kratom_regs.panel import MID_PERIOD_RULE
+    from kratom_regs.build.periods import VARIABLES
+    from kratom_regs.outputs.panel import MID_PERIOD_RULE
 
     text = codebook.render()
     for vocab in ALL_VOCABS.values():

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 import kratom_regs as kr
-from kratom_regs.build import build, compile_package, frictionless_errors, stale_files
+from kratom_regs.build.package import build, compile_package, frictionless_errors, stale_files
 from kratom_regs.errors import DataPackageError
 from kratom_regs.loader import Package
-
-from .conftest import tree_digest
+from tests.conftest import tree_digest
 
 
 def test_build_is_deterministic(repo: Path, tmp_path: Path) -> None:
@@ -147,7 +146,7 @@ def test_import_is_light() -> None:
 
 def test_the_one_source_shown_is_the_most_authoritative_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A vendor page that sorts first by id must not become a status's headline source."""
-    from .conftest import CITATIONS, JURISDICTIONS, event, write_repo
+    from tests.conftest import CITATIONS, JURISDICTIONS, event, write_repo
 
     cits = {**CITATIONS, "a-vendor": {**CITATIONS["test-vendor"], "citation_id": "a-vendor"}}
     juris = {**JURISDICTIONS, "US-AL": {"jurisdiction_id": "US-AL", "events": [

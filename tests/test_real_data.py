@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import kratom_regs as kr
-from kratom_regs.build import compile_package, stale_files
+from kratom_regs.build.package import compile_package, stale_files
 from kratom_regs.loader import Package
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,10 +5,9 @@ import json
 import pytest
 
 from kratom_regs.loader import Package
-from kratom_regs.regions import region_of
-from kratom_regs.registry import INTERNATIONAL_ID, base_jurisdictions
-
-from .test_cli import run
+from kratom_regs.records.regions import region_of
+from kratom_regs.records.universe import INTERNATIONAL_ID, base_jurisdictions
+from tests.test_cli import run
 
 
 @pytest.mark.parametrize(("jid", "expected"), [

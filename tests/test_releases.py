@@ -21,14 +21,14 @@ import pytest
 from click.testing import CliRunner
 
 import kratom_regs as kr
-from kratom_regs import build as build_mod
-from kratom_regs import releases as rel
-from kratom_regs.changelog import diff_packages, schema_changes
+from kratom_regs.build import package as build_mod
 from kratom_regs.cli import main
 from kratom_regs.errors import DataPackageError, RecordsInvalid
 from kratom_regs.loader import Package
-
-from .conftest import JURISDICTIONS, event, tree_digest, write_repo
+from kratom_regs.releases import cut as rel
+from kratom_regs.releases import ledger
+from kratom_regs.releases.diff import diff_packages, schema_changes
+from tests.conftest import JURISDICTIONS, event, tree_digest, write_repo
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 def use_history(history: History, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Make the constructed releases the ones kr.load(version=...) finds."""
     where = history.root / rel.RELEASES_DIR
-    monkeypatch.setattr(rel, "releases_path", lambda: where)
+    monkeypatch.setattr(ledger, "releases_path", lambda: where)
     return where
 
 
@@ -268,7 +268,7 @@ def test_export_of_a_version_is_what_it_published(history: History, use_history:
 def test_tampered_release_is_refused(history: History, tmp_path: Path) -> None:
     root = _copy(history, tmp_path)
     where = root / "releases"
-    info = rel.find_release("0.1.1", where)
+    info = ledger.find_release("0.1.1", where)
     name = next(n for n, how in info.stored.items() if how == "delta" and n.startswith("data/"))
     stored = where / "0.1.1" / f"{name}.delta"
     stored.write_text(stored.read_text().replace("2016-07-01", "2016-07-02"))
@@ -385,7 +385,7 @@ def test_archive_passes_frictionless(history: History, tmp_path: Path) -> None:
     zpath = tmp_path / "kratom-regs-0.2.0.zip"
     result = CliRunner().invoke(main, ["archive", "0.2.0", "-o", str(zpath), "--root", str(history.root)])
     assert result.exit_code == 0, result.output
-    info = rel.find_release("0.2.0", history.root / "releases")
+    info = ledger.find_release("0.2.0", history.root / "releases")
     assert hashlib.sha256(zpath.read_bytes()).hexdigest() == info.archive_sha256
     with zipfile.ZipFile(zpath) as zf:
         assert {n: hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist()} == info.files
@@ -468,7 +468,7 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
                          check=False)
     assert run.returncode == 0, run.stderr[-2000:]
-    expected = rel.find_release("0.1.1", history.root / "releases").files["data/status_periods.csv"]
+    expected = ledger.find_release("0.1.1", history.root / "releases").files["data/status_periods.csv"]
     assert run.stdout.split() == ["0.2.0", expected]
 
 
@@ -489,7 +489,7 @@ def test_release_command(tmp_path: Path) -> None:
 
 
 def test_dates_are_worded_as_precisely_as_known() -> None:
-    from kratom_regs.changelog import _when
+    from kratom_regs.releases.diff import _when
 
     assert _when("2016-05-10", "day") == "on 2016-05-10"
     assert _when("2016-05-01", "month") == "in 2016-05"

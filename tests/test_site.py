@@ -28,10 +28,9 @@ from click.testing import CliRunner
 from kratom_regs import api, loader
 from kratom_regs.cli import main
 from kratom_regs.loader import Package
-from kratom_regs.site import builder
-from kratom_regs.site.builder import MARKER, build_site, safe_url
-
-from .test_maps import XSS, XSS_CITATION, open_constructed
+from kratom_regs.outputs.site import builder
+from kratom_regs.outputs.site.builder import MARKER, build_site, safe_url
+from tests.test_maps import XSS, XSS_CITATION, open_constructed
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from kratom_regs.build import build
+from kratom_regs.build.package import build
 from kratom_regs.errors import RecordsInvalid
-
-from .conftest import CITATIONS, JURISDICTIONS, event, tree_digest, write_repo
+from tests.conftest import CITATIONS, JURISDICTIONS, event, tree_digest, write_repo
 
 
 def problems_for(tmp_path: Path, jurisdictions: dict | None = None, citations: dict | None = None) -> list[str]:
@@ -129,8 +128,8 @@ def test_iso_name_cannot_be_overridden(tmp_path: Path) -> None:
 
 def test_validate_warns_about_citations_nothing_cites(repo: Path) -> None:
     """Left-over citation files are reported by name but do not fail validation."""
-    from kratom_regs.checks import validate_all
-    from kratom_regs.lint import lint_records
+    from kratom_regs.build.check import validate_all
+    from kratom_regs.records.lint import lint_records
 
     lint_records(repo, fix=True)
     problems, summary = validate_all(repo)

@@ -11,8 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from kratom_regs.cli import main
-
-from ..conftest import tree_digest
+from tests.conftest import tree_digest
 
 
 def run_cli(*args: str) -> Result:

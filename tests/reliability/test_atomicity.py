@@ -31,15 +31,14 @@ from typing import Any
 import pytest
 
 from kratom_regs import fsutil
-from kratom_regs import releases as rel
-from kratom_regs import review as rv
-from kratom_regs.build import build
+from kratom_regs.build.package import build
 from kratom_regs.fsutil import LockedError, recover_dir, writer_lock
+from kratom_regs.records import review as rv
+from kratom_regs.releases import cut as rel
+from tests.conftest import JURISDICTIONS, tree_digest, write_repo
+from tests.reliability.conftest import assert_clean_failure, run_cli
 
-from ..conftest import JURISDICTIONS, tree_digest, write_repo
-from .conftest import assert_clean_failure, run_cli
-
-REPLAY = Path(__file__).resolve().parents[2] / "scrapers" / "fixtures" / "constructed"
+REPLAY = Path(__file__).resolve().parents[2] / "tests" / "scrapers" / "fixtures" / "constructed"
 MODES = ("error", "enospc", "kill")
 RELEASE_DAY = dt.date(2026, 2, 1)
 

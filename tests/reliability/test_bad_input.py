@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from kratom_regs.yamlio import MAX_RECORD_BYTES
-
-from ..conftest import CITATIONS, JURISDICTIONS, tree_digest, verification
-from .conftest import assert_clean_failure, run_cli
+from kratom_regs.records.yamlio import MAX_RECORD_BYTES
+from tests.conftest import CITATIONS, JURISDICTIONS, tree_digest, verification
+from tests.reliability.conftest import assert_clean_failure, run_cli
 
 AL = "records/jurisdictions/US-AL.yaml"
 LAW = "records/citations/test-law.yaml"

@@ -23,12 +23,11 @@ from pydantic import ValidationError
 import kratom_regs as kr
 from kratom_regs import loader
 from kratom_regs.errors import ErrorSink, KratomRegsError
-from kratom_regs.models import Citation, JurisdictionRecord
-from kratom_regs.releases import package_from_files
-from kratom_regs.store import parse_model
-from kratom_regs.yamlio import YamlError, dump_yaml, parse_yaml_bytes
-
-from ..conftest import CITATIONS, JURISDICTIONS, write_repo
+from kratom_regs.loader import package_from_files
+from kratom_regs.records.loading import parse_model
+from kratom_regs.records.models import Citation, JurisdictionRecord
+from kratom_regs.records.yamlio import YamlError, dump_yaml, parse_yaml_bytes
+from tests.conftest import CITATIONS, JURISDICTIONS, write_repo
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FUZZ_SLOW = settings(max_examples=120, deadline=None,
@@ -137,7 +136,7 @@ class _Files(dict[str, bytes]):
 
 @pytest.fixture(scope="module")
 def package_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    from kratom_regs.build import compile_package
+    from kratom_regs.build.package import compile_package
 
     root = write_repo(tmp_path_factory.mktemp("fuzz") / "repo")
     return _Files(compile_package(root, dt.date(2026, 6, 1)).files)

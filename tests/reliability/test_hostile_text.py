@@ -24,10 +24,9 @@ from pydantic import ValidationError
 
 from kratom_regs import loader
 from kratom_regs.loader import Package
-from kratom_regs.models import Citation
-
-from ..conftest import CITATIONS, JURISDICTIONS, write_repo
-from .conftest import run_cli
+from kratom_regs.records.models import Citation
+from tests.conftest import CITATIONS, JURISDICTIONS, write_repo
+from tests.reliability.conftest import run_cli
 
 SCRIPT = '<script>alert("k")</script>'
 HTML = '<b>bold</b><img src=x onerror=alert(1)><a href="javascript:alert(2)">x</a>'
@@ -60,7 +59,7 @@ def hostile_records() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, An
 
 @pytest.fixture(scope="module")
 def hostile_pkg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
-    from kratom_regs.build import build
+    from kratom_regs.build.package import build
 
     root = write_repo(tmp_path_factory.mktemp("hostile") / "repo", *hostile_records())
     build(root)
@@ -81,7 +80,7 @@ def test_the_payloads_survive_into_the_package_as_data(hostile_pkg: Package) -> 
 # -- the static site ----------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def site(hostile_pkg: Package, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from kratom_regs.site.builder import build_site
+    from kratom_regs.outputs.site.builder import build_site
 
     out = tmp_path_factory.mktemp("hostile-site") / "site"
     build_site(out, base_url="https://example.org/kratom")
@@ -134,7 +133,7 @@ def test_site_bidi_overrides_cannot_reorder_the_page(site: Path) -> None:
 
 # -- maps ---------------------------------------------------------------------------------------------------------
 def test_maps_escape_every_payload(hostile_pkg: Package) -> None:
-    from kratom_regs import maps
+    from kratom_regs.outputs import maps
 
     for region in ("us", "world"):
         spec = maps.build_spec(region, pkg=hostile_pkg)
@@ -150,7 +149,7 @@ def test_maps_escape_every_payload(hostile_pkg: Package) -> None:
 # -- spreadsheets and data files -----------------------------------------------------------------------------------
 def test_xlsx_has_no_formula_cell_and_keeps_every_payload(hostile_pkg: Package, tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
-    from kratom_regs.exports import export_package
+    from kratom_regs.outputs.exports import export_package
 
     path = export_package("xlsx", tmp_path / "x.xlsx", package_dir=hostile_pkg.root)  # type: ignore[arg-type]
     with zipfile.ZipFile(path) as z:
@@ -178,7 +177,7 @@ def test_xlsx_has_no_formula_cell_and_keeps_every_payload(hostile_pkg: Package, 
 
 def test_csv_export_keeps_text_verbatim_as_documented(hostile_pkg: Package, tmp_path: Path) -> None:
     """The CSV is the citable data, byte for byte: formula-like text is kept, not prefixed (SECURITY.md)."""
-    from kratom_regs.exports import export_package
+    from kratom_regs.outputs.exports import export_package
 
     out = export_package("csv", tmp_path / "csv", package_dir=hostile_pkg.root)  # type: ignore[arg-type]
     data = (out / "data" / "events.csv").read_bytes()
@@ -189,7 +188,7 @@ def test_csv_export_keeps_text_verbatim_as_documented(hostile_pkg: Package, tmp_
 
 
 def test_json_and_sqlite_exports_keep_text_as_data(hostile_pkg: Package, tmp_path: Path) -> None:
-    from kratom_regs.exports import export_package
+    from kratom_regs.outputs.exports import export_package
 
     out = export_package("json", tmp_path / "x.json", package_dir=hostile_pkg.root)  # type: ignore[arg-type]
     assert SCRIPT in out.read_text(encoding="utf-8") or json.dumps(SCRIPT)[1:-1] in out.read_text(encoding="utf-8")
@@ -220,7 +219,7 @@ def _unsafe_member(name: str) -> bool:
 def test_release_archive_is_safe_to_unpack(tmp_path: Path) -> None:
     import datetime as dt
 
-    from kratom_regs import releases as rel
+    from kratom_regs.releases import cut as rel
 
     j, c = hostile_records()
     root = write_repo(tmp_path / "repo", j, c)
@@ -243,8 +242,8 @@ def test_release_archive_is_safe_to_unpack(tmp_path: Path) -> None:
 def test_a_ledger_naming_a_path_outside_is_refused(tmp_path: Path) -> None:
     import datetime as dt
 
-    from kratom_regs import releases as rel
     from kratom_regs.errors import DataPackageError
+    from kratom_regs.releases import cut as rel
 
     root = write_repo(tmp_path / "repo")
     rel.cut_release(root, "minor", dt.date(2026, 2, 1), validate_archive=False)
@@ -264,7 +263,7 @@ def test_a_ledger_naming_a_path_outside_is_refused(tmp_path: Path) -> None:
 
 def test_a_package_loaded_from_a_zip_never_reads_outside_it() -> None:
     from kratom_regs.errors import DataPackageError
-    from kratom_regs.releases import package_from_files
+    from kratom_regs.loader import package_from_files
 
     desc = {"resources": [{"name": "jurisdictions", "path": "../../../etc/passwd", "hash": "sha256:0",
                            "schema": {"fields": [{"name": "x"}]}}]}

@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 
 import kratom_regs as kr
 from kratom_regs import loader
-from kratom_regs.build import build, compile_package
-from kratom_regs.derive import VARIABLES, Period, baseline, derive_periods, event_changes, period_at
-from kratom_regs.models import JurisdictionRecord
+from kratom_regs.build.package import build, compile_package
+from kratom_regs.build.periods import VARIABLES, Period, baseline, derive_periods, event_changes, period_at
+from kratom_regs.records.models import JurisdictionRecord
 from kratom_regs.vocab import Activity, Status
-
-from ..conftest import event, verification, write_repo
+from tests.conftest import event, verification, write_repo
 
 LO, HI = dt.date(1950, 1, 1), dt.date(2040, 12, 31)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,7 +1,7 @@
 """Secrets and supply chain: planted API keys reach no file, message or log; every dependency is bounded.
 
 The scrapers run against a local HTTP server on 127.0.0.1 that answers with the CONSTRUCTED
-replay fixtures (scrapers/fixtures/constructed), through the live transport with its on-disk
+replay fixtures (tests/scrapers/fixtures/constructed), through the live transport with its on-disk
 cache, raw snapshots, state files, a recording and the review queue all switched on. Nothing
 leaves this machine.
 """
@@ -23,13 +23,12 @@ from packaging.requirements import Requirement
 
 from scrapers.http import LiveTransport, Response, strip_secrets
 from scrapers.runner import run_source
-
-from ..conftest import write_repo
-from ..localhttp import reply, serve
-from .conftest import run_cli
+from tests.conftest import write_repo
+from tests.localhttp import reply, serve
+from tests.reliability.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
-REPLAY = REPO / "scrapers" / "fixtures" / "constructed"
+REPLAY = REPO / "tests" / "scrapers" / "fixtures" / "constructed"
 KEYS = {"LEGISCAN_API_KEY": "PLANTED-legiscan-7f3a9c2e51", "OPENSTATES_API_KEY": "PLANTED-openstates-b84d0e6a17"}
 SOURCES = {"legiscan": "LEGISCAN_API_KEY", "openstates": "OPENSTATES_API_KEY"}
 
@@ -153,7 +152,7 @@ def test_committed_fixtures_hold_no_key_like_values() -> None:
     """Recordings are committed: a real key must never be in them (keys are stripped before recording)."""
     pattern = re.compile(r"(?i)\b(key|apikey|api_key|access_key|token|x-api-key)[=:]\s*\"?([A-Za-z0-9_\-]{12,})")
     suspicious = []
-    for p in _files(REPO / "scrapers" / "fixtures"):
+    for p in _files(REPO / "tests" / "scrapers" / "fixtures"):
         if p.suffix == ".py":
             continue
         for m in pattern.finditer(p.read_text(encoding="utf-8", errors="replace")):

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.errors import BlockedPage, FetchError, HttpStatusError, PaginationCapHit, RateLimited, ShapeError
+from scrapers.failures import BlockedPage, FetchError, HttpStatusError, PaginationCapHit, RateLimited, ShapeError
 from scrapers.http import Fetcher, LiveTransport, Policy, Response
 from scrapers.runner import run_source
-
-from ..conftest import tree_digest, write_repo
-from ..localhttp import reply, serve
+from tests.conftest import tree_digest, write_repo
+from tests.localhttp import reply, serve
 
 Step = tuple[int, dict[str, str], bytes] | str  # (status, headers, body) or "reset" / "hang"
 

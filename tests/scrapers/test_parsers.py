@@ -1,4 +1,4 @@
-"""Parsers on recorded (real) and constructed responses; see scrapers/fixtures/README.md for which is which."""
+"""Parsers on recorded (real) and constructed responses; see tests/scrapers/fixtures/README.md for which is which."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from kratom_regs.registry import base_jurisdictions
+from kratom_regs.records.universe import base_jurisdictions
 from scrapers import legiscan, openstates, wikipedia
 from scrapers.base import substances_named
 from scrapers.ecfr import listed_substances
-from scrapers.errors import BlockedPage, ShapeError, UnknownVocabulary
+from scrapers.failures import BlockedPage, ShapeError, UnknownVocabulary
 from scrapers.federal_register import KNOWN_TYPES, FederalRegister, is_binding
 from scrapers.http import Response
 
-FIX = Path(__file__).resolve().parents[2] / "scrapers" / "fixtures"
+FIX = Path(__file__).resolve().parents[2] / "tests" / "scrapers" / "fixtures"
 RECORDED = FIX / "recorded"
 
 

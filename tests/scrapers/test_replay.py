@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from kratom_regs.build import build
-from kratom_regs.review import ReviewError, accept, list_queue, reject
-from scrapers.errors import ReplayMissing
-from scrapers.registry import SOURCES
+from kratom_regs.build.package import build
+from kratom_regs.records.review import ReviewError, accept, list_queue, reject
+from scrapers.failures import ReplayMissing
 from scrapers.runner import RunResult, run_source
+from scrapers.sources import SOURCES
+from tests.conftest import tree_digest, write_repo
 
-from ..conftest import tree_digest, write_repo
-
-FIX = Path(__file__).resolve().parents[2] / "scrapers" / "fixtures"
+FIX = Path(__file__).resolve().parents[2] / "tests" / "scrapers" / "fixtures"
 REPLAY = FIX / "constructed"
 GOLDEN = FIX / "golden"
 

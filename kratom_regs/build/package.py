@@ -1,0 +1,246 @@
+"""records/ → datapackage/ (datapackage.json + data/*.csv), deterministically.
+
+Same records, same bytes: rows are sorted, `created` is the as-of date (the latest day
+any source was read or verified) rather than the clock, and nothing depends on the
+machine. Validation runs first and a failure writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from kratom_regs._version import __version__
+from kratom_regs.build.periods import Period, derive_periods, period_at
+from kratom_regs.errors import ErrorSink, RecordsInvalid
+from kratom_regs.fsutil import replace_dir, writer_lock
+from kratom_regs.records.loading import Records, load_records
+from kratom_regs.records.regions import region_of
+from kratom_regs.records.rules import validate_records
+from kratom_regs.records.universe import JurisdictionInfo
+from kratom_regs.schema import TABLES
+from kratom_regs.vocab import LEGAL_INSTRUMENT_KINDS, by_authority
+
+PACKAGE_DIR = Path("datapackage")
+PACKAGE_NAME = "kratom-regs"
+HOMEPAGE = "https://github.com/kratom-regs/kratom-regs"
+CITATION_TEXT = (
+    "kratom-regs contributors. kratom-regs: the legal status of kratom by jurisdiction, version {version} "
+    "(data as of {as_of}). Data package, CC BY 4.0."
+)
+
+
+@dataclass
+class Built:
+    """The package in memory: file name → bytes."""
+
+    files: dict[str, bytes]
+    as_of: dt.date
+    version: str
+    tables: dict[str, list[dict[str, object]]]
+    records: Records | None = None  # what the package was built from (validate lints it without re-reading)
+
+
+def _cell(value: object) -> str:
+    if type(value) is str:  # the commonest cell: skip the checks below (to_csv ~10 % faster)
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def to_csv(columns: tuple[str, ...], rows: list[dict[str, object]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([_cell(r.get(c)) for c in columns])
+    return buf.getvalue().encode("utf-8")
+
+
+def as_of_date(recs: Records) -> dt.date:
+    dates: list[dt.date] = [c.accessed_date for c in recs.citations.values() if c.accessed_date]
+    for rec in recs.jurisdictions.values():
+        dates += [e.last_verified_date for e in rec.events] + [v.verified_date for v in rec.verifications]
+    return max(dates, default=dt.date(2000, 1, 1))
+
+
+def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date) -> dict[str, list[dict]]:
+    t: dict[str, list[dict]] = {name: [] for name in (x.name for x in TABLES)}
+    for jid in sorted(universe):
+        info = universe[jid]
+        rec = recs.jurisdictions.get(jid)
+        aliases = sorted(set(info.aliases) | set(rec.aliases if rec else []))
+        region, subregion = region_of(jid)
+        t["jurisdictions"].append({
+            "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
+            "subdivision_type": info.subdivision_type, "region": region, "subregion": subregion,
+            "aliases": "|".join(aliases), "has_record": rec is not None,
+            "notes": rec.notes if rec else None,
+        })
+        periods: list[Period] = derive_periods(rec, jid)
+        current = period_at(periods, as_of)
+        for p in periods:
+            t["status_periods"].append({
+                "period_id": p.period_id, "jurisdiction_id": jid, "valid_from": p.valid_from,
+                "valid_to": p.valid_to, "is_current": p is current, **p.values, "confidence": p.confidence,
+                "last_verified_date": p.last_verified_date, "start_event_id": p.start_event_id,
+            })
+            t["status_period_citations"] += [{"period_id": p.period_id, "citation_id": c} for c in p.citation_ids]
+            t["status_period_events"] += [{"period_id": p.period_id, "event_id": e} for e in p.event_ids]
+        start_event = next((e for e in rec.events if e.event_id == current.start_event_id), None) if rec else None
+        read = sorted((recs.citations[c] for c in current.citation_ids if recs.citations[c].was_read),
+                      key=lambda c: by_authority(c.kind))  # stable: ties keep the period's order
+        t["current_status"].append({
+            "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
+            "period_id": current.period_id, "valid_from": current.valid_from, **current.values,
+            "confidence": current.confidence, "last_verified_date": current.last_verified_date,
+            "start_event_id": current.start_event_id,
+            "official_citation": start_event.official_citation if start_event else None,
+            "citation_url": read[0].url if read else None,
+        })
+        if rec is None:
+            continue
+        for e in rec.events:
+            row = e.model_dump(mode="python", exclude={"sets", "substances", "citation_ids"})
+            row["jurisdiction_id"] = jid
+            row["clears"] = "|".join(e.clears) or None
+            for k, v in e.sets.changed().items():
+                row[f"sets_{k}"] = v
+            t["events"].append(row)
+            for s in e.substances:
+                t["event_substances"].append({"event_id": e.event_id, **s.model_dump(mode="python")})
+            t["event_citations"] += [{"event_id": e.event_id, "citation_id": c} for c in e.citation_ids]
+        for v in rec.verifications:
+            t["verifications"].append({**v.model_dump(mode="python", exclude={"citation_ids"}), "jurisdiction_id": jid})
+            t["verification_citations"] += [
+                {"verification_id": v.verification_id, "citation_id": c} for c in v.citation_ids
+            ]
+        for c in rec.claims:
+            t["claims"].append({**c.model_dump(mode="python"), "jurisdiction_id": jid})
+    for cid in sorted(recs.citations):
+        c = recs.citations[cid]
+        t["citations"].append({**c.model_dump(mode="python"), "is_legal_instrument": c.kind in LEGAL_INSTRUMENT_KINDS})
+    for table in TABLES:
+        t[table.name].sort(key=lambda r, pk=table.primary_key: tuple(_cell(r.get(k)) for k in pk))
+    return t
+
+
+def descriptor(files: dict[str, bytes], as_of: dt.date, version: str) -> dict[str, object]:
+    resources = []
+    for table in TABLES:
+        data = files[f"data/{table.name}.csv"]
+        resources.append({
+            "name": table.name,
+            "title": table.title,
+            "description": table.description,
+            "path": f"data/{table.name}.csv",
+            "type": "table",
+            "scheme": "file",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "schema": table.descriptor(),
+        })
+    return {
+        "name": PACKAGE_NAME,
+        "title": "kratom-regs: the legal status of kratom by jurisdiction",
+        "description": (
+            "Cited, versioned legal status of kratom (Mitragyna speciosa) and its alkaloids in every country, US "
+            "state, DC, territory and notable US localities, with the full history of each legal change. Data "
+            "CC-BY-4.0; code MIT."
+        ),
+        "version": version,
+        "created": f"{as_of.isoformat()}T00:00:00Z",
+        "as_of": as_of.isoformat(),
+        "homepage": HOMEPAGE,
+        "keywords": ["kratom", "mitragynine", "7-hydroxymitragynine", "drug policy", "law", "policy surveillance"],
+        "licenses": [{
+            "name": "CC-BY-4.0",
+            "title": "Creative Commons Attribution 4.0 International",
+            "path": "https://creativecommons.org/licenses/by/4.0/",
+        }],
+        "citation": CITATION_TEXT.format(version=version, as_of=as_of.isoformat()),
+        "contributors": [{"title": "kratom-regs contributors", "role": "author"}],
+        "resources": resources,
+    }
+
+
+def compile_package(root: Path, today: dt.date | None = None) -> Built:
+    """Validate records and produce the package bytes, or raise RecordsInvalid."""
+    sink = ErrorSink()
+    recs = load_records(root, sink)
+    universe = validate_records(recs, sink, today)
+    if sink:
+        raise RecordsInvalid(sink)
+    as_of = as_of_date(recs)
+    tables = make_tables(recs, universe, as_of)
+    files = {f"data/{t.name}.csv": to_csv(t.columns, tables[t.name]) for t in TABLES}
+    desc = descriptor(files, as_of, __version__)
+    files["datapackage.json"] = (json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return Built(files, as_of, __version__, tables, recs)
+
+
+#: Files in datapackage/ that the build does not generate but must carry over (written by `release`).
+KEPT_FILES = ("CHANGELOG.md",)
+
+
+def write_package(built: Built, target: Path) -> None:
+    kept = {n: (target / n).read_bytes() for n in KEPT_FILES if (target / n).is_file()}
+
+    def fill(folder: Path) -> None:
+        for name, data in sorted({**built.files, **kept}.items()):
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    replace_dir(target, fill)
+
+
+def build(root: Path, today: dt.date | None = None) -> Built:
+    with writer_lock(root):
+        built = compile_package(root, today)
+        write_package(built, root / PACKAGE_DIR)
+    return built
+
+
+def stale_files(root: Path, built: Built) -> list[str]:
+    """Files of the committed package that differ from a fresh build."""
+    pkg = root / PACKAGE_DIR
+    out = []
+    for name, data in sorted(built.files.items()):
+        path = pkg / name
+        if not path.is_file() or path.read_bytes() != data:
+            out.append(str(PACKAGE_DIR / name))
+    extra = {str(p.relative_to(pkg)) for p in pkg.rglob("*.csv")} - set(built.files) if pkg.is_dir() else set()
+    out += sorted(str(PACKAGE_DIR / e) for e in extra)
+    return out
+
+
+def frictionless_errors(package_json: Path) -> list[str]:
+    """Run Frictionless on a written package; heavy import, so only here."""
+    from frictionless import Package, system
+
+    with system.use_context(trusted=True):
+        report = Package(str(package_json)).validate()
+    lines = []
+    for task in report.tasks:
+        for err in task.errors:
+            lines.append(f"{package_json.parent.name}/{task.name}: {err.message}")
+    for err in report.errors:
+        lines.append(f"{package_json}: {err.message}")
+    return lines
+

@@ -1,0 +1,176 @@
+"""Status periods derived from dated events.
+
+Definition (the codebook states it the same way): the coded variables in force on day
+D are the baseline, overlaid in effective-date order by every binding event with
+effective_date <= D that has not expired (expires_date > D). The baseline is `legal`
+when a verification says the listed events are all the kratom law there, else
+`unknown`. Consecutive days with equal variables form one period [valid_from, valid_to).
+Defining periods as a pure function of events is what guarantees they never overlap
+or leave gaps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kratom_regs.records.models import Event, JurisdictionRecord
+from kratom_regs.vocab import Activity, Confidence, Status, Substance, SubstanceRule
+
+ACTIVITIES = ("possession", "sale", "manufacture", "import")
+FLAGS = ("labeling_required", "registration_required", "testing_required", "local_option")
+SUBSTANCE_FIELDS = ("rule", "schedule", "threshold_value", "threshold_unit")
+#: Every coded variable of a period, in published column order.
+VARIABLES: tuple[str, ...] = (
+    "status",
+    *ACTIVITIES,
+    "min_age",
+    *FLAGS,
+    *(f"{s.value}_{f}" for s in Substance for f in SUBSTANCE_FIELDS),
+)
+
+def baseline(verified: bool) -> dict[str, object]:
+    state: dict[str, object] = dict.fromkeys(VARIABLES)
+    state["status"] = Status.LEGAL.value if verified else Status.UNKNOWN.value
+    for a in ACTIVITIES:
+        state[a] = Activity.LEGAL.value if verified else Activity.UNKNOWN.value
+    for f in ("labeling_required", "registration_required", "testing_required"):
+        state[f] = False if verified else None
+    for s in Substance:
+        state[f"{s.value}_rule"] = SubstanceRule.NONE.value if verified else SubstanceRule.UNKNOWN.value
+    return state
+
+
+def event_changes(event: Event) -> dict[str, object]:
+    """The variables one event sets, as published column names and plain values."""
+    out: dict[str, object] = {}
+    for key, value in event.sets.changed().items():
+        out[key] = getattr(value, "value", value)
+    for key in event.clears:
+        out[key] = None
+    for entry in event.substances:
+        s = entry.substance.value
+        out[f"{s}_rule"] = entry.rule.value
+        out[f"{s}_schedule"] = entry.schedule
+        out[f"{s}_threshold_value"] = entry.threshold_value
+        out[f"{s}_threshold_unit"] = entry.threshold_unit.value if entry.threshold_unit else None
+    return out
+
+
+@dataclass(frozen=True)
+class Period:
+    jurisdiction_id: str
+    valid_from: dt.date | None  # None: since before the first recorded event
+    valid_to: dt.date | None  # None: still in force
+    values: dict[str, object]
+    event_ids: tuple[str, ...]  # binding events in force
+    start_event_id: str | None  # the event whose effect starts this period
+    citation_ids: tuple[str, ...]
+    confidence: str | None
+    last_verified_date: dt.date | None
+
+    @property
+    def period_id(self) -> str:
+        return f"{self.jurisdiction_id}:{self.valid_from.isoformat() if self.valid_from else 'start'}"
+
+    def contains(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
+
+
+def _in_force(events: Iterable[Event], day: dt.date) -> list[Event]:
+    return [
+        e
+        for e in events
+        if e.effective_date is not None
+        and e.effective_date <= day
+        and (e.expires_date is None or day < e.expires_date)
+    ]
+
+
+def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str) -> list[Period]:
+    """All periods of one jurisdiction, oldest first; exactly one is open-ended."""
+    if record is None:
+        return [Period(jurisdiction_id, None, None, baseline(False), (), None, (), None, None)]
+    binding = sorted((e for e in record.events if e.is_binding), key=lambda e: (e.effective_date, e.event_id))
+    verified = bool(record.verifications)
+    latest_ver = max(record.verifications, key=lambda v: (v.verified_date, v.verification_id)) if verified else None
+    change_days = sorted({d for e in binding for d in (e.effective_date, e.expires_date) if d is not None})
+
+    def snapshot(day: dt.date | None) -> tuple[dict[str, object], list[Event]]:
+        state = baseline(verified)
+        active = [] if day is None else _in_force(binding, day)
+        for e in active:
+            state.update(event_changes(e))
+        return state, active
+
+    def make(start: dt.date | None, end: dt.date | None, state: dict[str, object], active: list[Event],
+             starter: str | None) -> Period:
+        # A period's confidence is that of what its headline status rests on: the latest event in force
+        # that set `status`, else the verification behind a `legal` baseline. (An old low-confidence
+        # age rule must not make a well-sourced later ban look doubtful; each event keeps its own.)
+        cites: list[str] = []
+        dates = [e.last_verified_date for e in active]
+        setters = [e for e in active if e.sets.status is not None]
+        conf_of: Confidence | None = setters[-1].confidence if setters else None
+        if latest_ver is not None:
+            dates.append(latest_ver.verified_date)
+            if not setters:
+                conf_of = latest_ver.confidence
+                cites.extend(latest_ver.citation_ids)
+        for e in active:
+            cites.extend(e.citation_ids)
+        conf = conf_of.value if conf_of is not None and state["status"] != "unknown" else None
+        return Period(
+            jurisdiction_id,
+            start,
+            end,
+            state,
+            tuple(e.event_id for e in active),
+            starter,
+            tuple(dict.fromkeys(cites)),
+            conf,
+            max(dates) if dates and state["status"] != "unknown" else None,
+        )
+
+    periods: list[Period] = []
+    bounds: list[dt.date | None] = [None, *change_days]
+    for i, start in enumerate(bounds):
+        end = bounds[i + 1] if i + 1 < len(bounds) else None
+        state, active = snapshot(start)
+        starter = None
+        if start is not None:
+            starters = [e.event_id for e in binding if start in (e.effective_date, e.expires_date)]
+            starter = starters[-1] if starters else None
+        if periods and periods[-1].values == state:
+            prev = periods[-1]
+            merged_active = [e for e in binding if e.event_id in set(prev.event_ids) | {a.event_id for a in active}]
+            periods[-1] = make(prev.valid_from, end, state, merged_active, prev.start_event_id)
+            continue
+        periods.append(make(start, end, state, active, starter))
+    return periods
+
+
+def period_at(periods: list[Period], day: dt.date) -> Period:
+    for p in periods:
+        if p.contains(day):
+            return p
+    raise AssertionError("periods must cover all time")  # guaranteed by construction
+
+
+def same_day_conflicts(record: JurisdictionRecord) -> list[tuple[str, str, str]]:
+    """(event_a, event_b, variable) where two events taking effect the same day disagree."""
+    out: list[tuple[str, str, str]] = []
+    by_day: dict[dt.date, list[Event]] = {}
+    for e in record.events:
+        if e.is_binding and e.effective_date:
+            by_day.setdefault(e.effective_date, []).append(e)
+    for events in by_day.values():
+        for i, a in enumerate(events):
+            ca = event_changes(a)
+            for b in events[i + 1 :]:
+                cb = event_changes(b)
+                for k in sorted(set(ca) & set(cb)):
+                    if ca[k] != cb[k]:
+                        out.append((a.event_id, b.event_id, k))
+    return out

@@ -1,0 +1,133 @@
+"""`kratom-regs scrape` and `kratom-regs review`: scrapers propose, people decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kratom_regs.errors import KratomRegsError
+
+
+def _checkout(root: Path) -> Any:
+    """Put the checkout's scrapers/ folder on the path: maintainer tooling, never installed with the wheel.
+
+    Looked for beside the records (--root), then beside an editable install of this package, then in the
+    working folder."""
+    import importlib
+
+    import kratom_regs
+
+    places = [root.resolve(), Path(kratom_regs.__file__).resolve().parent.parent, Path.cwd()]
+    for here in places:
+        if (here / "scrapers" / "__init__.py").is_file():
+            if str(here) not in sys.path:
+                sys.path.insert(0, str(here))
+            return importlib.import_module("scrapers")
+    raise KratomRegsError(
+        f"no scrapers/ folder in {places[0]}: scraping is a maintainer operation that needs a checkout of the "
+        "kratom-regs repository; run this from its root or pass --root PATH"
+    )
+
+
+def _review(root: Path) -> Any:
+    """The review queue (records stage): needs a records/ folder, not the scrapers."""
+    from kratom_regs.records import review
+
+    return review
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@click.option("--list", "list_", is_flag=True, help="List the sources and exit.")
+@click.option("--since", help="Only look at documents from this date (YYYY-MM-DD).")
+@click.option("--replay", type=click.Path(file_okay=False, path_type=Path), help="Run from recorded responses only.")
+@click.option("--record", type=click.Path(file_okay=False, path_type=Path),
+              help="Record responses (keys and cookies stripped) into this folder.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+def scrape(sources: tuple[str, ...], list_: bool, since: str | None, replay: Path | None, record: Path | None,
+           root: Path) -> None:
+    """Run scrapers (all, or SOURCES) and queue their proposals for review."""
+    _checkout(root)
+    from scrapers.runner import run_source
+    from scrapers.sources import SOURCES
+
+    if list_:
+        for name, cls in sorted(SOURCES.items()):
+            key = f" (API key: ${cls.key_env})" if cls.key_env else " (no key)"
+            click.echo(f"{name:<18} {cls.title}{key}")
+        return
+    since_day = dt.date.fromisoformat(since) if since else None
+    failed = False
+    for name in sources or tuple(sorted(SOURCES)):
+        res = run_source(root, name, since=since_day, replay=replay, record=record,
+                         progress=lambda m: click.echo(m, err=True))
+        if res.error:
+            failed = True
+            click.echo(f"{name}: FAILED, nothing queued: {res.error}", err=True)
+            continue
+        click.echo(f"{name}: {len(res.proposals)} found, {len(res.queued)} queued, {len(res.skipped)} already known")
+    if failed:
+        sys.exit(1)
+
+
+@click.group()
+def review() -> None:
+    """Review what scrapers proposed: list, show, accept, reject."""
+
+
+_root = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                     show_default=True)
+
+
+@review.command("list")
+@_root
+@click.option("--json", "as_json", is_flag=True)
+def review_list(root: Path, as_json: bool) -> None:
+    """Proposals waiting for a decision."""
+    items = _review(root).list_queue(root)
+    if as_json:
+        click.echo(json.dumps([p.model_dump(mode="json") for p in items], indent=2, ensure_ascii=False))
+        return
+    if not items:
+        click.echo("the review queue is empty")
+    for p in items:
+        tag = "LAW?" if p.is_binding else p.kind
+        click.echo(f"{p.proposal_id}  [{p.source}] {p.jurisdiction_id or '-'} {tag}: {p.title[:90]}")
+
+
+@review.command("show")
+@click.argument("proposal_id")
+@_root
+def review_show(proposal_id: str, root: Path) -> None:
+    """Everything about one proposal, with its evidence."""
+    proposal = _review(root).read_proposal(root, proposal_id)
+    click.echo(json.dumps(proposal.model_dump(mode="json"), indent=2, ensure_ascii=False))
+
+
+@review.command("accept")
+@click.argument("proposal_id")
+@_root
+@click.option("--reviewer", default="reviewer", show_default=True)
+def review_accept(proposal_id: str, root: Path, reviewer: str) -> None:
+    """Write the proposal into records/ (validated; atomic; never overwrites)."""
+    written = _review(root).accept(root, proposal_id, reviewer)
+    click.echo("wrote " + ", ".join(written) + "; now run `kratom-regs build`")
+
+
+@review.command("reject")
+@click.argument("proposal_id")
+@click.option("--why", required=True, help="Why it is rejected (kept, so it is not proposed again).")
+@_root
+@click.option("--reviewer", default="reviewer", show_default=True)
+def review_reject(proposal_id: str, why: str, root: Path, reviewer: str) -> None:
+    """Drop the proposal; it is not proposed again unless its source changes."""
+    _review(root).reject(root, proposal_id, why, reviewer)
+    click.echo(f"rejected {proposal_id}")
+
+
+COMMANDS = [scrape, review]

@@ -1,0 +1,40 @@
+"""`kratom-regs map` and `kratom-regs site`: the pictures and the website, from the published package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("map")
+@click.option("--region", type=click.Choice(["us", "world"]), required=True,
+              help="us: states, DC and territories; world: countries.")
+@click.option("--as-of", help="Status in force on this date (YYYY-MM-DD); default the data's as-of date.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write; .svg, .png or .html picks the format.")
+@click.option("--version", "data_version", help="Map this past release.")
+def map_(region: str, as_of: str | None, output: Path, data_version: str | None) -> None:
+    """Draw a colourblind-safe status map, offline, from the geometry shipped with the package."""
+    from kratom_regs.outputs.maps import write_map
+
+    write_map(region, output, as_of=as_of, version=data_version)
+    click.echo(f"wrote {output}")
+
+
+@click.command("site")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the site into (replaced whole; must be new, empty or an earlier site).")
+@click.option("--base-url", default="", help="Where the site will be served (https://...): makes feed links absolute.")
+@click.option("--version", "data_version", help="Build the site for this past release.")
+def site(output: Path, base_url: str, data_version: str | None) -> None:
+    """Build the static website: maps, table, a page per jurisdiction, changes, Atom feed, JSON API, downloads."""
+    from kratom_regs.outputs.site import build_site
+
+    report = build_site(output, version=data_version, base_url=base_url)
+    click.echo(f"wrote {output}: {report.pages} pages, {len(report.downloads)} downloads")
+    if report.missing_downloads:
+        click.echo("not built (install kratom-regs[outputs]): " + ", ".join(report.missing_downloads), err=True)
+
+
+COMMANDS: list[click.Command] = [map_, site]

@@ -1,0 +1,427 @@
+"""Choropleth maps of status (US states, DC and territories; the world) as SVG, PNG or HTML.
+
+Everything is drawn offline from geometry vendored in kratom_regs/geo (see its
+ATTRIBUTION.md): the TopoJSON is inlined into the Vega-Lite spec, and the renderer is
+allowed no base URL at all, so a spec that pointed at the network would fail loudly
+instead of rendering an empty map. altair and vl-convert are imported inside functions
+because `import kratom_regs` must stay light.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kratom_regs.fsutil import write_bytes_atomic
+from kratom_regs.loader import Package, get_package, parse_day
+from kratom_regs.vocab import UNKNOWN_IN_SHORT, Confidence, Status
+
+if TYPE_CHECKING:
+    import altair as alt
+
+REGIONS = ("us", "world")
+FORMATS = ("svg", "png", "html")
+
+#: ColorBrewer RdBu (4 classes, rated colourblind-safe) from prohibitive to permissive, and a neutral
+#: grey for unknown: readers with red-green colour blindness still see the order by lightness and hue.
+STATUS_COLOURS: dict[str, str] = {
+    Status.BANNED: "#ca0020",
+    Status.RESTRICTED: "#f4a582",
+    Status.REGULATED: "#92c5de",
+    Status.LEGAL: "#0571b0",
+    Status.UNKNOWN: "#e6e6e6",
+}
+#: World features without an ISO 3166-1 code of their own (Somaliland, N. Cyprus, ...).
+NOT_CODED = "not coded"
+NOT_CODED_COLOUR = "#ffffff"
+LOW = Confidence.LOW.value
+
+#: Short meanings for the legend: a reader must not need the README to read the map.
+LEGEND_MEANINGS: dict[str, str] = {
+    Status.BANNED: "controlled, possession an offence",
+    Status.RESTRICTED: "sale or import prohibited",
+    Status.REGULATED: "legal under kratom-specific rules",
+    Status.LEGAL: "no kratom-specific law found",
+    Status.UNKNOWN: UNKNOWN_IN_SHORT,
+    NOT_CODED: "no ISO code of its own",
+}
+
+#: us-atlas keys states by FIPS code; ISO 3166-2 uses USPS codes. A fixed public code list.
+FIPS_TO_USPS: dict[str, str] = {
+    "01": "AL", "02": "AK", "04": "AZ", "05": "AR", "06": "CA", "08": "CO", "09": "CT", "10": "DE", "11": "DC",
+    "12": "FL", "13": "GA", "15": "HI", "16": "ID", "17": "IL", "18": "IN", "19": "IA", "20": "KS", "21": "KY",
+    "22": "LA", "23": "ME", "24": "MD", "25": "MA", "26": "MI", "27": "MN", "28": "MS", "29": "MO", "30": "MT",
+    "31": "NE", "32": "NV", "33": "NH", "34": "NJ", "35": "NM", "36": "NY", "37": "NC", "38": "ND", "39": "OH",
+    "40": "OK", "41": "OR", "42": "PA", "44": "RI", "45": "SC", "46": "SD", "47": "TN", "48": "TX", "49": "UT",
+    "50": "VT", "51": "VA", "53": "WA", "54": "WV", "55": "WI", "56": "WY", "60": "AS", "66": "GU", "69": "MP",
+    "72": "PR", "78": "VI",
+}
+#: Places the Albers USA projection cannot show (it draws only the 50 states), plus DC, which is
+#: too small to see at national scale: each gets its own zoomed panel under the main map.
+US_INSETS = ("11", "72", "78", "66", "69", "60")
+#: Short inset labels: the atlas's own names are long or in ISO's inverted form.
+INSET_LABELS = {"11": "District of Columbia", "69": "Northern Mariana Islands", "78": "US Virgin Islands"}
+#: world-atlas features without an id, matched by name.
+WORLD_NAME_IDS = {"Kosovo": "XK"}
+#: ISO numeric codes left off the world map: Antarctica (AQ).
+WORLD_NOT_DRAWN = frozenset({"010"})
+#: A country whose bounding box is smaller than this (square degrees) is invisible at world scale:
+#: when it has a researched status it also gets a dot, so Singapore or Malta cannot disappear.
+SMALL_AREA = 6.0
+#: US territories are coded under the US (US-PR); their ISO 3166-1 shapes on the world map take that row.
+US_TERRITORIES = ("PR", "GU", "VI", "AS", "MP")
+
+#: Name of the inlined geometry in the spec's `datasets`.
+GEO_DATASET = "geometry"
+#: The renderer resolves a relative link against its own default base URL; links are written against
+#: this reserved (.invalid never resolves) base and the base is cut from the SVG, leaving them relative.
+LINK_BASE = "https://kratom-regs.invalid/"
+
+SOURCE_GEOMETRY = {
+    "us": "Boundaries: US Census Bureau via us-atlas (ISC)",
+    "world": "Boundaries: Natural Earth via world-atlas (ISC)",
+}
+
+
+def require_renderer() -> None:
+    """Fail with an install hint, not a bare ModuleNotFoundError, when the map libraries are missing."""
+    from kratom_regs.outputs.exports import needs_extra
+
+    with needs_extra("altair and vl-convert-python"):
+        import altair  # noqa: F401
+        import vl_convert  # noqa: F401
+
+
+@cache
+def _topology(name: str) -> str:
+    return (resources.files("kratom_regs.outputs") / "geo" / name).read_text(encoding="utf-8")
+
+
+def topology(region: str) -> dict[str, Any]:
+    """A fresh copy of the region's vendored TopoJSON (callers annotate its properties)."""
+    name = {"us": "us-states-10m.json", "world": "world-countries-50m.json"}[region]
+    return json.loads(_topology(name))
+
+
+def _arc_points(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
+    """Every arc of a quantized TopoJSON as absolute lon/lat points (the format's delta encoding undone)."""
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    arcs = []
+    for arc in topo["arcs"]:
+        x = y = 0
+        pts = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            pts.append((x * sx + tx, y * sy + ty))
+        arcs.append(pts)
+    return arcs
+
+
+def feature_bounds(topo: dict[str, Any], geometries: list[dict[str, Any]]) -> list[tuple[float, float, float, float]]:
+    """(west, south, east, north) of each geometry of the topology."""
+    arcs = _arc_points(topo)
+    out = []
+    for g in geometries:
+        rings = g["arcs"] if g["type"] == "Polygon" else [r for poly in g["arcs"] for r in poly]
+        pts = [p for ring in rings for i in ring for p in arcs[i if i >= 0 else ~i]]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        out.append((min(xs), min(ys), max(xs), max(ys)))
+    return out
+
+
+def world_feature_ids() -> dict[str, str | None]:
+    """world-atlas feature id (ISO numeric, or the name when it has none) → our jurisdiction id."""
+    import pycountry
+
+    out: dict[str, str | None] = {}
+    for g in topology("world")["objects"]["countries"]["geometries"]:
+        fid = g.get("id")
+        if fid is None:
+            out[g["properties"]["name"]] = WORLD_NAME_IDS.get(g["properties"]["name"])
+            continue
+        country = pycountry.countries.get(numeric=fid)
+        alpha2 = country.alpha_2 if country else None
+        out[fid] = f"US-{alpha2}" if alpha2 in US_TERRITORIES else alpha2
+    return out
+
+
+def statuses_on(pkg: Package, day: dt.date) -> dict[str, dict[str, str]]:
+    """jurisdiction id → the period in force on `day` (as CSV strings), for every jurisdiction."""
+    iso = day.isoformat()
+    out: dict[str, dict[str, str]] = {}
+    for jid in pkg.index["juris"]:
+        for p in pkg.period_rows(jid):
+            if (p["valid_from"] == "" or p["valid_from"] <= iso) and (p["valid_to"] == "" or iso < p["valid_to"]):
+                out[jid] = p
+                break
+    return out
+
+
+def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str | None],
+              periods: dict[str, dict[str, str]], link: str | None) -> dict[str, int]:
+    """Write status, name and link into each geometry's properties; count features per status."""
+    juris = pkg.index["juris"]
+    laws = {e["event_id"]: e["official_citation"] for e in pkg.rows("events")}
+    counts: dict[str, int] = {}
+    for g in geometries:
+        key = g.get("id") if g.get("id") is not None else g["properties"].get("name", "")
+        jid = ids.get(key)
+        props = g.setdefault("properties", {})
+        if jid is None or jid not in juris:
+            props.update(status=NOT_CODED, name=props.get("name", ""), jurisdiction_id="", since="", law="",
+                         confidence="", href="", tip=f"{props.get('name', '')}: not coded")
+        else:
+            p = periods[jid]
+            since = p["valid_from"]
+            law = laws.get(p["start_event_id"], "")
+            confidence = p.get("confidence") or ""
+            tip = f"{juris[jid]['name']}: {p['status']}" + (f" since {since}" if since else "") + (
+                f" ({law})" if law else "") + (f"; confidence {confidence}" if confidence else "")
+            props.update(status=p["status"], name=juris[jid]["name"], jurisdiction_id=jid, since=since, law=law,
+                         confidence=confidence, href=LINK_BASE + link.format(id=jid) if link else "", tip=tip)
+        counts[props["status"]] = counts.get(props["status"], 0) + 1
+    return counts
+
+
+def _colour_scale(domain: list[str]) -> alt.Scale:
+    import altair as alt
+
+    colours = {**STATUS_COLOURS, NOT_CODED: NOT_CODED_COLOUR}
+    return alt.Scale(domain=domain, range=[colours[d] for d in domain])
+
+
+def _legend(domain: list[str], counts: dict[str, int]) -> alt.Legend:
+    import altair as alt
+
+    labels = {d: f"{d}: {LEGEND_MEANINGS[d]} ({counts.get(d, 0)})" for d in domain}
+    return alt.Legend(title="Status of the kratom leaf", orient="top", direction="vertical", columns=3,
+                      labelExpr=f"{json.dumps(labels)}[datum.label]", labelLimit=320, symbolStrokeColor="#555",
+                      symbolStrokeWidth=0.5, symbolType="square", symbolSize=180)
+
+
+def _shapes(data: alt.NamedData, feature_filter: str | None, domain: list[str], counts: dict[str, int],
+            link: bool, inset: bool = False) -> alt.Chart:
+    import altair as alt
+
+    chart = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=2.5 if inset else 0.5, clip=inset)
+    if feature_filter:
+        chart = chart.transform_filter(feature_filter)
+    enc: dict[str, Any] = {}
+    if NOT_CODED in domain:  # white "not coded" areas need an outline to stand apart from the sea
+        enc["stroke"] = alt.condition(f"datum.properties.status === {json.dumps(NOT_CODED)}", alt.value("#888888"),
+                                      alt.value("#ffffff"))
+    if inset:  # small islands vanish at any scale: outline them in their own colour so they stay visible
+        enc["stroke"] = alt.Stroke("properties.status:N", scale=_colour_scale(domain), legend=_legend(domain, counts))
+    enc |= {
+        "color": alt.Color("properties.status:N", scale=_colour_scale(domain),
+                           legend=_legend(domain, counts)),
+        "tooltip": alt.Tooltip("properties.tip:N", title="status"),
+        "description": alt.Description("properties.tip:N"),
+    }
+    if link:
+        enc["href"] = alt.Href("properties.href:N")
+    return chart.encode(**enc)
+
+
+def _inset_projection(bounds: tuple[float, float, float, float], width: int, height: int,
+                      pad: int = 8) -> dict[str, Any]:
+    """A Mercator projection that fits one place into its panel with a margin.
+
+    Set explicitly rather than with Vega-Lite's automatic fit: identical projections in a concat
+    are merged into one fitted to all six places, and the fit leaves no room for the outline.
+    """
+    west, south, east, north = bounds
+    merc = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (south, north)]
+    dx = max(math.radians(east - west), 1e-6)
+    dy = max(merc[1] - merc[0], 1e-6)
+    scale = min((width - 2 * pad) / dx, (height - 2 * pad) / dy)
+    centre_lat = math.degrees(2 * math.atan(math.exp((merc[0] + merc[1]) / 2)) - math.pi / 2)
+    return {"type": "mercator", "center": [round((west + east) / 2, 5), round(centre_lat, 5)],
+            "scale": round(scale, 3), "translate": [width / 2, height / 2]}
+
+
+def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], counts: dict[str, int],
+                      link: bool) -> alt.Chart | None:
+    """Dots over researched places too small to see as shapes (bounding box under SMALL_AREA)."""
+    import altair as alt
+
+    geoms = topo["objects"][obj]["geometries"]
+    rows = []
+    for g, (west, south, east, north) in zip(geoms, feature_bounds(topo, geoms), strict=True):
+        props = g["properties"]
+        if props["status"] in (Status.UNKNOWN, NOT_CODED) or (east - west) * (north - south) >= SMALL_AREA:
+            continue
+        rows.append({"lon": (west + east) / 2, "lat": (south + north) / 2, **{k: props[k] for k in
+                                                                             ("status", "tip", "href",
+                                                                              "confidence")}})
+    if not rows:
+        return None
+    enc: dict[str, Any] = {
+        "longitude": alt.Longitude("lon:Q"), "latitude": alt.Latitude("lat:Q"),
+        "color": alt.Color("status:N", scale=_colour_scale(domain), legend=_legend(domain, counts)),
+        "tooltip": alt.Tooltip("tip:N", title="status"), "description": alt.Description("tip:N"),
+    }
+    if link:
+        enc["href"] = alt.Href("href:N")
+    return alt.Chart(alt.InlineData(values=rows)).mark_circle(
+        size=70, opacity=1, stroke="#222222", strokeWidth=1).encode(**enc)
+
+
+def _low_confidence_note(periods: dict[str, dict[str, str]], shown: Callable[[str], bool], why: str = "") -> str:
+    """The map cannot show confidence without confusing the colours, so the subtitle says how much is weak."""
+    coded = [p for j, p in periods.items() if shown(j) and p["status"] != Status.UNKNOWN]
+    low = sum(p.get("confidence") == LOW for p in coded)
+    return f"{low} of the {len(coded)} coded places are low confidence{why}; the data give each one's confidence."
+
+
+def _titles(pkg: Package, region: str, day: dt.date, periods: dict[str, dict[str, str]]) -> tuple[str, list[str], str]:
+    verified = f" (data checked to {pkg.as_of})" if day.isoformat() != pkg.as_of else ""
+    if region == "us":
+        federal = periods["US"]["status"] if "US" in periods else Status.UNKNOWN.value
+        title = "Kratom's legal status in US states, DC and territories"
+        sub = [f"State and territory law in force on {day.isoformat()}{verified}.",
+               f"Federal law ({federal} on that day) and county or city rules apply on top; levels are never merged.",
+               _low_confidence_note(periods, lambda j: pkg.index["juris"][j]["level"] == "state"
+                                    and pkg.index["juris"][j]["parent_id"] == "US")]
+    else:
+        title = "Kratom's legal status by country"
+        sub = [f"National law in force on {day.isoformat()}{verified}. US territories are shown with their own law.",
+               "Subnational rules (US states, Australian states, cities) are on the jurisdiction pages.",
+               _low_confidence_note(periods, lambda j: pkg.index["juris"][j]["level"] == "country",
+                                    " (most low 'legal' codings: no control found, national list not read in full)")]
+    source = (f"Source: kratom-regs {pkg.version}, data as of {pkg.as_of}, CC BY 4.0. Not legal advice. "
+              f"{SOURCE_GEOMETRY[region]}.")
+    return title, sub, source
+
+
+def build_spec(region: str, *, as_of: str | dt.date | None = None, version: str | None = None,
+               pkg: Package | None = None, link: str | None = None) -> dict[str, Any]:
+    """The map as a Vega-Lite spec with its geometry inlined. `link` ("j/{id}.html") makes every shape a link.
+
+    The chart refers to the geometry by name and the TopoJSON is put into the finished spec's
+    `datasets`: inlined through altair it would be deep-copied at every step of the composition
+    (seconds per map for the world).
+    """
+    require_renderer()
+    import altair as alt
+
+    if region not in REGIONS:
+        raise ValueError(f"--region must be one of {', '.join(REGIONS)}, not {region!r}")
+    pkg = pkg or get_package(version)
+    day = parse_day(as_of) if as_of is not None else dt.date.fromisoformat(pkg.as_of)
+    topo = topology(region)
+    obj = "states" if region == "us" else "countries"
+    ids: dict[str, str | None] = (
+        {f: f"US-{u}" for f, u in FIPS_TO_USPS.items()} if region == "us" else world_feature_ids()
+    )
+    periods = statuses_on(pkg, day)  # once: the shapes, the counts and the titles all read it
+    counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, periods, link)
+    if region == "us":  # the nation outline is not used; drop it so every output stays small
+        topo["objects"].pop("nation", None)
+    else:  # Antarctica has no law of its own to show and would take a fifth of the map
+        topo["objects"].pop("land", None)
+        geoms = topo["objects"][obj]["geometries"]
+        geoms[:] = [g for g in geoms if g.get("id") not in WORLD_NOT_DRAWN]
+    data = alt.NamedData(name=GEO_DATASET, format=alt.DataFormat(type="topojson", feature=obj))
+    domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
+    title, subtitle, source = _titles(pkg, region, day, periods)
+
+    if region == "us":
+        inset_ids = ", ".join(json.dumps(i) for i in US_INSETS)
+        main = _shapes(data, f"indexof([{inset_ids}], datum.id) < 0", domain, counts, link is not None)
+        main = main.project(type="albersUsa").properties(width=860, height=500)
+        panels = []
+        geoms = {g["id"]: g for g in topo["objects"][obj]["geometries"]}
+        for fid in US_INSETS:
+            label = INSET_LABELS.get(fid, geoms[fid]["properties"]["name"])
+            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, link is not None,
+                            inset=True)
+            bounds = feature_bounds(topo, [geoms[fid]])[0]
+            panels.append(panel.project(**_inset_projection(bounds, 120, 90)).properties(
+                width=120, height=90, view=alt.ViewBackground(stroke="#bbbbbb"),
+                title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal")))
+        body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), spacing=10)
+    else:
+        shapes = _shapes(data, None, domain, counts, link is not None)
+        dots = _small_place_dots(topo, obj, domain, counts, link is not None)
+        body = (alt.layer(shapes, dots) if dots is not None else shapes).project(type="equalEarth").properties(
+            width=960, height=430)
+    footer = alt.Chart(alt.InlineData(values=[{"t": source}])).mark_text(
+        align="left", baseline="top", fontSize=11, color="#444", x=0, y=0).encode(text="t:N").properties(
+        width=860 if region == "us" else 960, height=16)
+    chart = alt.vconcat(body, footer, spacing=12).properties(
+        title=alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=20, subtitleFontSize=13,
+                              subtitleColor="#333", offset=12),
+        padding=16, background="white",
+    ).configure_view(stroke=None).configure_legend(titleFontSize=12, labelFontSize=12)
+    spec: dict[str, Any] = chart.to_dict()
+    spec.setdefault("datasets", {})[GEO_DATASET] = topo
+    return spec
+
+
+def _vl_version() -> str | None:
+    """The Vega-Lite version altair wrote the spec for, so the renderer reads it the same way."""
+    import altair as alt
+    import vl_convert as vlc
+
+    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return version if version in vlc.get_vegalite_versions() else None
+
+
+def render(spec: dict[str, Any], fmt: str) -> bytes:
+    """SVG, PNG (2× scale) or a self-contained HTML page; no network is allowed while rendering."""
+    require_renderer()
+    import vl_convert as vlc
+
+    if fmt == "svg":
+        svg: str = vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
+        return svg.replace(LINK_BASE, "").encode("utf-8")
+    if fmt == "png":
+        return bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=2, allowed_base_urls=[]))
+    if fmt == "html":
+        return safe_html(spec).encode("utf-8")
+    raise ValueError(f"map format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+_PLACEHOLDER = {"mark": "point", "description": "kratom-regs placeholder"}
+_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
+
+
+def safe_html(spec: dict[str, Any]) -> str:
+    """A self-contained page (Vega bundled inline, no CDN) whose embedded JSON cannot end its <script>.
+
+    vl-convert writes the spec with plain json.dumps, so a record containing "</script>" would
+    end the script element. We render a placeholder page and put the spec in ourselves with
+    "<", ">" and "&" written as JSON unicode escapes (the same string to the parser). The
+    "open in editor" action is off: it would post the data to a website.
+    """
+    import vl_convert as vlc
+
+    page: str = vlc.vegalite_to_html(_PLACEHOLDER, vl_version=_vl_version(), bundle=True)
+    spec_line = f"const spec = {json.dumps(_PLACEHOLDER, separators=(',', ':'))};"
+    opts_line = 'const opts = {"renderer":"svg"}'
+    if page.count(spec_line) != 1 or page.count(opts_line) != 1:
+        raise RuntimeError("vl-convert's HTML template changed: cannot embed the map safely")
+    payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        payload = payload.replace(ch, esc)
+    page = page.replace(spec_line, f"const spec = {payload};", 1)
+    return page.replace(opts_line, f"const opts = {json.dumps(_OPTIONS)};", 1)
+
+
+def write_map(region: str, output: Path, *, as_of: str | None = None, version: str | None = None) -> Path:
+    """Render the map in the format the file name asks for and write it atomically."""
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"-o must end in .svg, .png or .html, not {output.name!r}")
+    data = render(build_spec(region, as_of=as_of, version=version), fmt)
+    write_bytes_atomic(output, data)
+    return output
+

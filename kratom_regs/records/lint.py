@@ -1,0 +1,31 @@
+"""Canonical form of record files: one way to write each record, so diffs show only real changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kratom_regs.errors import ErrorSink, RecordsInvalid
+from kratom_regs.fsutil import write_text_atomic
+from kratom_regs.records.loading import Records, canonical_text, load_records
+
+
+def lint_records(root: Path, *, fix: bool = False, recs: Records | None = None) -> list[str]:
+    """Files whose text differs from canonical form (rewritten when fix=True).
+
+    Pass the Records a caller already loaded to avoid parsing every file twice."""
+    if recs is None:
+        sink = ErrorSink()
+        recs = load_records(root, sink)
+        if sink:
+            raise RecordsInvalid(sink)
+    changed: list[str] = []
+    items = [(recs.jurisdiction_paths[k], v) for k, v in recs.jurisdictions.items()]
+    items += [(recs.citation_paths[k], v) for k, v in recs.citations.items()]
+    for rel, model in sorted(items, key=lambda x: x[0]):
+        path = root / rel
+        want = canonical_text(model)
+        if recs.texts.get(rel) != want:
+            changed.append(rel)
+            if fix:
+                write_text_atomic(path, want)
+    return changed

@@ -1,0 +1,117 @@
+"""Reads records/ into models, collecting every problem with its file and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kratom_regs.errors import ErrorSink
+from kratom_regs.records.models import Citation, JurisdictionRecord
+from kratom_regs.records.yamlio import YamlError, dump_yaml, parse_yaml_bytes
+
+JURISDICTIONS_DIR = Path("records/jurisdictions")
+CITATIONS_DIR = Path("records/citations")
+
+
+@dataclass
+class Records:
+    root: Path
+    jurisdictions: dict[str, JurisdictionRecord] = field(default_factory=dict)
+    citations: dict[str, Citation] = field(default_factory=dict)
+    #: where each record came from, for error messages
+    jurisdiction_paths: dict[str, str] = field(default_factory=dict)
+    citation_paths: dict[str, str] = field(default_factory=dict)
+    #: each file's text as read, so lint can compare without reading everything again
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+def _loc(err: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for p in err["loc"]:
+        if isinstance(p, int):
+            parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
+        else:
+            parts.append(str(p))
+    return ".".join(parts)
+
+
+def _record_label(data: dict[str, Any], err: dict[str, Any]) -> str:
+    """The id of the innermost record an error sits in (an event, a verification...)."""
+    loc = err["loc"]
+    node: Any = data
+    label = str(data.get("jurisdiction_id") or data.get("citation_id") or "")
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict):
+            for key in ("event_id", "verification_id", "claim_id"):
+                if isinstance(node.get(key), str):
+                    label = node[key]
+    return label
+
+
+def parse_model(model: type, data: dict[str, Any], rel: str, sink: ErrorSink) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (not in the template)"
+            sink.add(rel, _record_label(data, err), _loc(err), msg)
+        return None
+
+
+def canonical_text(model: JurisdictionRecord | Citation) -> str:
+    if isinstance(model, JurisdictionRecord):
+        model = model.canonical()
+    return dump_yaml(model.model_dump(mode="python", by_alias=True))
+
+
+def load_records(root: Path, sink: ErrorSink) -> Records:
+    recs = Records(root=root)
+    for kind, sub, model, key in (
+        ("citation", CITATIONS_DIR, Citation, "citation_id"),
+        ("jurisdiction", JURISDICTIONS_DIR, JurisdictionRecord, "jurisdiction_id"),
+    ):
+        folder = root / sub
+        if not folder.is_dir():
+            sink.add(str(sub), "", "", f"missing folder (is {root} a kratom-regs repository?)")
+            continue
+        for path in sorted(folder.iterdir()):
+            rel = str(path.relative_to(root))
+            if path.name.startswith("."):
+                continue
+            if path.suffix != ".yaml" or not path.is_file() or path.is_symlink():
+                sink.add(rel, "", "", "only plain .yaml files belong here")
+                continue
+            try:
+                raw = path.read_bytes()
+                data = parse_yaml_bytes(raw)
+            except YamlError as exc:
+                sink.add(rel, "", "", str(exc))
+                continue
+            except OSError as exc:
+                sink.add(rel, "", "", f"cannot read: {exc.strerror}")
+                continue
+            obj = parse_model(model, data, rel, sink)
+            if obj is None:
+                continue
+            ident = getattr(obj, key)
+            if path.stem != ident:
+                sink.add(rel, ident, key, f"file name must be {ident}.yaml")
+                continue
+            target = recs.citations if kind == "citation" else recs.jurisdictions
+            paths = recs.citation_paths if kind == "citation" else recs.jurisdiction_paths
+            if ident in target:  # only possible on case-insensitive file systems
+                sink.add(rel, ident, key, f"duplicate {key} (also in {paths[ident]})")
+                continue
+            target[ident] = obj
+            paths[ident] = rel
+            recs.texts[rel] = raw.decode("utf-8")
+    return recs
