@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from kratom_regs.errors import DataPackageError
 from kratom_regs.loader import Package, get_package, parse_day
-from kratom_regs.vocab import by_authority
+from kratom_regs.rules import period_on, source_rows_order
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +28,7 @@ def _citation_index(pkg: Package) -> dict[str, Any]:
         for r in pkg.rows("event_citations"):
             by_event.setdefault(r["event_id"], []).append(r["citation_id"])
         idx["event_citations"] = by_event
+        idx["published_source"] = {r["period_id"]: r.get("citation_url") or "" for r in pkg.rows("current_status")}
     return idx
 
 
@@ -63,29 +64,35 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
         if start
         else None
     )
-    out["citations"] = _cited(idx, idx["period_citations"].get(p["period_id"], []), f"period {p['period_id']}")
+    leads = idx["event_citations"].get(p["start_event_id"], []) if p["start_event_id"] else []
+    out["citations"] = _cited(idx, idx["period_citations"].get(p["period_id"], []), f"period {p['period_id']}",
+                              leads, idx["published_source"].get(p["period_id"]))
     return out
 
 
 def _find_period(pkg: Package, jid: str, day: dt.date) -> dict[str, str]:
-    iso = day.isoformat()
-    for p in pkg.period_rows(jid):
-        if (p["valid_from"] == "" or p["valid_from"] <= iso) and (p["valid_to"] == "" or iso < p["valid_to"]):
-            return p
-    # the build guarantees coverage, so a gap means the package was edited after the build
-    raise DataPackageError(f"{jid}: the data package's status periods do not cover {iso} (damaged package?)")
+    p = period_on(pkg.period_rows(jid), day)
+    if p is None:
+        # the build guarantees coverage, so a gap means the package was edited after the build
+        raise DataPackageError(f"{jid}: the data package's status periods do not cover {day.isoformat()} "
+                               "(damaged package?)")
+    return p
 
 
-def _cited(idx: dict[str, Any], ids: list[str], where: str) -> list[dict[str, Any]]:
-    """Citations by id: those read (with a URL) first, each group the most authoritative first
-    (the law, official pages, news, ... vendors last), so a reader meets a link to the best
-    source first. One the citations table lacks means a damaged package, never a KeyError."""
+def _cited(idx: dict[str, Any], ids: list[str], where: str, leads: list[str] | None = None,
+           first_url: str | None = None) -> list[dict[str, Any]]:
+    """Citations by id in the one source order (kratom_regs.rules.source_order), so the first is the source
+    every output shows for this status; where the package published that source (current_status.citation_url)
+    it leads, so an old release answers exactly as it published. One the citations table lacks means a
+    damaged package, never a KeyError."""
     missing = [c for c in ids if c not in idx["citations"]]
     if missing:
         raise DataPackageError(f"{where} cites {', '.join(missing)}, which the citations table lacks "
                                "(damaged package?)")
-    return sorted((_citation(idx["citations"][c]) for c in ids),
-                  key=lambda c: (not (c["url"] and c["accessed_date"]), by_authority(c["kind"])))
+    rows = source_rows_order((idx["citations"][c] for c in ids), leads or ())
+    if first_url:
+        rows.sort(key=lambda c: c["url"] != first_url)  # stable: the rest keep the rule's order
+    return [_citation(c) for c in rows]
 
 
 def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:

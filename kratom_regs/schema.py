@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kratom_regs.build.periods import FLAGS, VARIABLES
 from kratom_regs.vocab import (
+    FLAGS,
+    VARIABLES,
     Activity,
     Basis,
     CitationKind,

@@ -270,3 +270,18 @@ ALL_VOCABS: dict[str, type[Vocab]] = {
     "claim_decision": ClaimDecision,
     "watch_kind": WatchKind,
 }
+
+
+#: The coded variables, defined once: every period carries them, in this published column order; every
+#: other column of a status period (ids, dates, confidence, precision, provenance) is not a variable.
+ACTIVITIES = ("possession", "sale", "manufacture", "import")
+FLAGS = ("labeling_required", "registration_required", "testing_required", "local_option")
+SUBSTANCE_FIELDS = ("rule", "schedule", "threshold_value", "threshold_unit")
+#: Every coded variable of a period, in published column order.
+VARIABLES: tuple[str, ...] = (
+    "status",
+    *ACTIVITIES,
+    "min_age",
+    *FLAGS,
+    *(f"{s.value}_{f}" for s in Substance for f in SUBSTANCE_FIELDS),
+)

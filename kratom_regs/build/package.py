@@ -23,8 +23,9 @@ from kratom_regs.records.loading import Records, load_records
 from kratom_regs.records.regions import region_of
 from kratom_regs.records.rules import validate_records
 from kratom_regs.records.universe import JurisdictionInfo
+from kratom_regs.rules import source_order
 from kratom_regs.schema import TABLES
-from kratom_regs.vocab import LEGAL_INSTRUMENT_KINDS, by_authority
+from kratom_regs.vocab import LEGAL_INSTRUMENT_KINDS
 
 PACKAGE_DIR = Path("datapackage")
 PACKAGE_NAME = "kratom-regs"
@@ -100,8 +101,10 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
             t["status_period_citations"] += [{"period_id": p.period_id, "citation_id": c} for c in p.citation_ids]
             t["status_period_events"] += [{"period_id": p.period_id, "event_id": e} for e in p.event_ids]
         start_event = next((e for e in rec.events if e.event_id == current.start_event_id), None) if rec else None
-        read = sorted((recs.citations[c] for c in current.citation_ids if recs.citations[c].was_read),
-                      key=lambda c: by_authority(c.kind))  # stable: ties keep the period's order
+        leads = set(start_event.citation_ids) if start_event else set()
+        ranked = source_order((recs.citations[c] for c in current.citation_ids), citation_id=lambda c: c.citation_id,
+                              kind=lambda c: c.kind, was_read=lambda c: c.was_read, leads=leads)
+        read = [c for c in ranked if c.was_read]
         t["current_status"].append({
             "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
             "period_id": current.period_id, "valid_from": current.valid_from, **current.values,

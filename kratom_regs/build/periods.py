@@ -16,19 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kratom_regs.records.models import Event, JurisdictionRecord
-from kratom_regs.vocab import Activity, Confidence, Status, Substance, SubstanceRule
+from kratom_regs.rules import covers
+from kratom_regs.vocab import ACTIVITIES, VARIABLES, Activity, Confidence, Status, Substance, SubstanceRule
 
-ACTIVITIES = ("possession", "sale", "manufacture", "import")
-FLAGS = ("labeling_required", "registration_required", "testing_required", "local_option")
-SUBSTANCE_FIELDS = ("rule", "schedule", "threshold_value", "threshold_unit")
-#: Every coded variable of a period, in published column order.
-VARIABLES: tuple[str, ...] = (
-    "status",
-    *ACTIVITIES,
-    "min_age",
-    *FLAGS,
-    *(f"{s.value}_{f}" for s in Substance for f in SUBSTANCE_FIELDS),
-)
 
 def baseline(verified: bool) -> dict[str, object]:
     state: dict[str, object] = dict.fromkeys(VARIABLES)
@@ -75,7 +65,7 @@ class Period:
         return f"{self.jurisdiction_id}:{self.valid_from.isoformat() if self.valid_from else 'start'}"
 
     def contains(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
+        return covers(self.valid_from, self.valid_to, day)
 
 
 def _in_force(events: Iterable[Event], day: dt.date) -> list[Event]:

@@ -23,7 +23,7 @@ from kratom_regs.build.package import to_csv
 from kratom_regs.errors import KratomRegsError
 from kratom_regs.fsutil import replace_dir, write_bytes_atomic, write_text_atomic
 from kratom_regs.loader import Package, get_package, parse_day
-from kratom_regs.vocab import by_authority
+from kratom_regs.rules import covers, period_on, source_rows_order
 
 FORMATS = ("csv", "json", "xlsx", "sqlite", "parquet")
 NOT_LEGAL_ADVICE = (
@@ -138,8 +138,7 @@ def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
 
     A jurisdiction whose period on `day` is the package's current one keeps the published
     row. For another period, `official_citation` is that of the event that started it, and
-    `citation_url` the URL of the period's most authoritative read source (with an access
-    date), ties broken by citation id, as the build does.
+    `citation_url` the first source by the one rule every output uses (kratom_regs.rules.source_order).
     """
     iso = day.isoformat()
     events = {e["event_id"]: e for e in pkg.rows("events")}
@@ -147,37 +146,40 @@ def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
     period_cites: dict[str, list[str]] = {}
     for r in pkg.rows("status_period_citations"):
         period_cites.setdefault(r["period_id"], []).append(r["citation_id"])
+    event_cites: dict[str, list[str]] = {}
+    for r in pkg.rows("event_citations"):
+        event_cites.setdefault(r["event_id"], []).append(r["citation_id"])
     published = {r["jurisdiction_id"]: r for r in pkg.rows("current_status")}
     juris = pkg.index["juris"]
     current: list[dict[str, str]] = []
     for jid in sorted(published):
-        p = _period_on(pkg.period_rows(jid), iso)
+        p = period_on(pkg.period_rows(jid), iso)
+        if p is None:
+            raise KratomRegsError(f"status periods do not cover {iso}")  # a valid package always covers every day
         if p["period_id"] == published[jid]["period_id"]:
             current.append(published[jid])
             continue
         start = events.get(p["start_event_id"])
-        read = sorted((citations[c] for c in sorted(period_cites.get(p["period_id"], []))
-                       if citations[c]["url"] and citations[c]["accessed_date"]),
-                      key=lambda c: by_authority(c["kind"]))
+        ranked = source_rows_order((citations[c] for c in period_cites.get(p["period_id"], [])),
+                                   event_cites.get(p["start_event_id"], []))
+        read = [c for c in ranked if c["url"] and c["accessed_date"]]
         row = {k: p.get(k, "") for k in published[jid]}
         row.update({k: juris[jid][k] for k in ("name", "level", "parent_id")})
         row["jurisdiction_id"] = jid
         row["official_citation"] = start["official_citation"] if start else ""
         row["citation_url"] = read[0]["url"] if read else ""
         current.append(row)
-    periods = [{**p, "is_current": "true" if _contains(p, iso) else "false"} for p in pkg.rows("status_periods")]
+    periods = [{**p, "is_current": "true" if covers(p["valid_from"], p["valid_to"], iso) else "false"}
+               for p in pkg.rows("status_periods")]
     return {"current_status": current, "status_periods": periods}
 
 
-def _contains(p: dict[str, str], iso: str) -> bool:
-    return (p["valid_from"] == "" or p["valid_from"] <= iso) and (p["valid_to"] == "" or iso < p["valid_to"])
+def arrow_types() -> dict[str, Any]:
+    """Frictionless field type -> pyarrow type: the one map the parquet export and the panel share."""
+    import pyarrow as pa
 
-
-def _period_on(periods: list[dict[str, str]], iso: str) -> dict[str, str]:
-    for p in periods:
-        if _contains(p, iso):
-            return p
-    raise KratomRegsError(f"status periods do not cover {iso}")  # a valid package always covers every day
+    return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
+            "date": pa.date32()}
 
 
 # -- writers ---------------------------------------------------------------------------------------------------
@@ -464,8 +466,7 @@ def arrow_table(view: ExportView, name: str) -> Any:
     with needs_extra("pyarrow"):
         import pyarrow as pa
 
-    types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-             "date": pa.date32()}
+    types = arrow_types()
     fields = view.fields(name)
     schema = pa.schema(
         [pa.field(f["name"], types.get(f["type"], pa.string()),

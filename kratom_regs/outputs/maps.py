@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from kratom_regs.fsutil import write_bytes_atomic
 from kratom_regs.loader import Package, get_package, parse_day
+from kratom_regs.rules import period_on
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Confidence, Status
 
 if TYPE_CHECKING:
@@ -156,10 +157,9 @@ def statuses_on(pkg: Package, day: dt.date) -> dict[str, dict[str, str]]:
     iso = day.isoformat()
     out: dict[str, dict[str, str]] = {}
     for jid in pkg.index["juris"]:
-        for p in pkg.period_rows(jid):
-            if (p["valid_from"] == "" or p["valid_from"] <= iso) and (p["valid_to"] == "" or iso < p["valid_to"]):
-                out[jid] = p
-                break
+        p = period_on(pkg.period_rows(jid), iso)
+        if p is not None:
+            out[jid] = p
     return out
 
 

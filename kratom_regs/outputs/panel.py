@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kratom_regs.loader import Package, parse_day
+from kratom_regs.rules import covers
+from kratom_regs.vocab import VARIABLES
 
 FREQS = ("year", "quarter", "month")
 #: status_periods columns that are not coded variables.
-_NOT_VARIABLES = ("period_id", "jurisdiction_id", "valid_from", "valid_to", "is_current", "confidence",
-                  "last_verified_date", "start_event_id")
 _MAX_ROWS = 5_000_000
 
 
@@ -89,14 +89,14 @@ def _bounds(p: dict[str, str]) -> tuple[dt.date, dt.date]:
 
 def _in_force(periods: list[tuple[dt.date, dt.date, dict[str, str]]], day: dt.date) -> dict[str, str]:
     for lo, hi, p in periods:
-        if lo <= day < hi:
+        if covers(lo, hi, day):
             return p
     raise ValueError(f"status periods do not cover {day}")  # a valid package covers every day
 
 
 def variables(pkg: Package) -> list[str]:
     """The coded variables of this package's status periods, in published order."""
-    return [f["name"] for f in pkg.resource("status_periods")["schema"]["fields"] if f["name"] not in _NOT_VARIABLES]
+    return [f["name"] for f in pkg.resource("status_periods")["schema"]["fields"] if f["name"] in VARIABLES]
 
 
 def columns(pkg: Package) -> list[str]:
@@ -138,7 +138,7 @@ def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.dat
 def _field_types(pkg: Package) -> dict[str, str]:
     types = {f.name: f.type for f in (*PANEL_FIELDS, *TRAILING_FIELDS)}
     types.update({f["name"]: f["type"] for f in pkg.resource("status_periods")["schema"]["fields"]
-                  if f["name"] not in _NOT_VARIABLES})
+                  if f["name"] in VARIABLES})
     return types
 
 
@@ -155,14 +155,13 @@ def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path) -> Pa
         shareable(output)
         return output
     if suffix == ".parquet":
-        from kratom_regs.outputs.exports import build_in_temp, needs_extra
+        from kratom_regs.outputs.exports import arrow_types, build_in_temp, needs_extra
 
         with needs_extra("pyarrow"):
             import pyarrow as pa
             import pyarrow.parquet as pq
         types = _field_types(pkg)
-        arrow = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-                 "date": pa.date32()}
+        arrow = arrow_types()
         schema = pa.schema([pa.field(c, arrow[types[c]]) for c in cols],
                            metadata={"kratom_regs.version": pkg.version, "kratom_regs.as_of": pkg.as_of,
                                      "mid_period_rule": MID_PERIOD_RULE, "license": license_name(pkg),

@@ -21,11 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from kratom_regs.loader import Package
+from kratom_regs.vocab import VARIABLES
 
 BUMP_ORDER = {"patch": 0, "minor": 1, "major": 2}
-_NOT_VARIABLES = {"period_id", "jurisdiction_id", "valid_from", "valid_to", "is_current", "confidence",
-                  "last_verified_date", "start_event_id", "name", "level", "parent_id", "official_citation",
-                  "citation_url"}
 _EVENT_NOISE = {"last_verified_date", "confidence_reason"}  # re-checking a law is not a change to it
 _PROSE = {"title", "summary", "notes", "official_citation"}  # named as revised; their text stays in --json
 _META_IGNORED = {"version", "created", "as_of", "citation", "resources"}
@@ -230,7 +228,7 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
     cb = {r["jurisdiction_id"]: r for r in b.rows("current_status")}
     for jid in sorted(ca.keys() & cb.keys()):
         ra, rb = ca[jid], cb[jid]
-        variables = [c for c in rb if c in ra and c not in _NOT_VARIABLES]
+        variables = [c for c in rb if c in ra and c in VARIABLES]
         fields = [{"field": v, "from": ra[v] or None, "to": rb[v] or None} for v in variables if ra[v] != rb[v]]
         if not fields:
             continue
@@ -407,7 +405,7 @@ def changes_since(since: dt.date, releases: list[tuple[Any, Package]]) -> dict[s
         for prev, p in itertools.pairwise(plist):
             if p["valid_from"] < day:
                 continue
-            variables = [c for c in p if c not in _NOT_VARIABLES]
+            variables = [c for c in p if c in VARIABLES]
             ev = events.get(p["start_event_id"])
             law_changes.append({
                 "valid_from": p["valid_from"],

@@ -1,0 +1,55 @@
+"""Rules every stage applies the same way, defined once: which period is in force on a day, and which
+source stands for a status.
+
+Each used to be written out by the build, the API, the exports and the maps separately, and the copies
+drifted (41 of 240 current rows named a different first source in `kratom-regs status` than in
+current_status.csv). Callers hand their own row type to these functions instead of re-implementing them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable
+from typing import TypeVar
+
+from kratom_regs.vocab import by_authority
+
+T = TypeVar("T")
+Day = dt.date | str  # a date, or its ISO text as the CSVs hold it (ISO text sorts like the date)
+
+
+def covers(valid_from: Day | None, valid_to: Day | None, day: Day) -> bool:
+    """Is `day` inside [valid_from, valid_to)? An empty or missing end is open."""
+    return (not valid_from or valid_from <= day) and (not valid_to or day < valid_to)  # type: ignore[operator]
+
+
+def period_on(periods: Iterable[dict[str, str]], day: dt.date | str) -> dict[str, str] | None:
+    """The published period (a status_periods row) in force on `day`, or None if none covers it."""
+    iso = day.isoformat() if isinstance(day, dt.date) else day
+    return next((p for p in periods if covers(p["valid_from"], p["valid_to"], iso)), None)
+
+
+def source_order(
+    items: Iterable[T],
+    *,
+    citation_id: Callable[[T], str],
+    kind: Callable[[T], str | None],
+    was_read: Callable[[T], bool],
+    leads: Collection[str] = (),
+) -> list[T]:
+    """Sources in the order a reader should meet them; the first is the one source shown for a status.
+
+    Sources that were read come first (a link nobody opened cannot stand for a status). Among them, those
+    cited by the law that starts the period (`leads`) come before sources about earlier events in force,
+    so a 2025 ban is not shown through a 2019 bill page. Then the most authoritative kind (the law, official
+    pages, news, papers, reference, trackers, advocacy, vendors), and the citation id breaks ties so the
+    order never depends on file or table order.
+    """
+    return sorted(items, key=lambda c: (not was_read(c), citation_id(c) not in leads, by_authority(kind(c)),
+                                        citation_id(c)))
+
+
+def source_rows_order(rows: Iterable[dict[str, str]], leads: Collection[str] = ()) -> list[dict[str, str]]:
+    """source_order for rows of the published citations table."""
+    return source_order(rows, citation_id=lambda c: c["citation_id"], kind=lambda c: c["kind"],
+                        was_read=lambda c: bool(c["url"] and c["accessed_date"]), leads=leads)
