@@ -399,7 +399,7 @@ def test_codebook_is_up_to_date() -> None:
 
 
 def test_codebook_states_every_value_variable_and_the_mid_period_rule() -> None:
-    from kratom_regs.build.periods import VARIABLES
+    from kratom_regs.vocab import VARIABLES
     from kratom_regs.outputs.panel import MID_PERIOD_RULE
 
     text = codebook.render()

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kratom_regs.records.models import Event, JurisdictionRecord
+from kratom_regs.records.models import Event, JurisdictionRecord, event_changes
 from kratom_regs.rules import covers
 from kratom_regs.vocab import ACTIVITIES, VARIABLES, Activity, Confidence, Status, Substance, SubstanceRule
 
@@ -30,22 +30,6 @@ def baseline(verified: bool) -> dict[str, object]:
     for s in Substance:
         state[f"{s.value}_rule"] = SubstanceRule.NONE.value if verified else SubstanceRule.UNKNOWN.value
     return state
-
-
-def event_changes(event: Event) -> dict[str, object]:
-    """The variables one event sets, as published column names and plain values."""
-    out: dict[str, object] = {}
-    for key, value in event.sets.changed().items():
-        out[key] = getattr(value, "value", value)
-    for key in event.clears:
-        out[key] = None
-    for entry in event.substances:
-        s = entry.substance.value
-        out[f"{s}_rule"] = entry.rule.value
-        out[f"{s}_schedule"] = entry.schedule
-        out[f"{s}_threshold_value"] = entry.threshold_value
-        out[f"{s}_threshold_unit"] = entry.threshold_unit.value if entry.threshold_unit else None
-    return out
 
 
 @dataclass(frozen=True)
@@ -146,21 +130,3 @@ def period_at(periods: list[Period], day: dt.date) -> Period:
         if p.contains(day):
             return p
     raise AssertionError("periods must cover all time")  # guaranteed by construction
-
-
-def same_day_conflicts(record: JurisdictionRecord) -> list[tuple[str, str, str]]:
-    """(event_a, event_b, variable) where two events taking effect the same day disagree."""
-    out: list[tuple[str, str, str]] = []
-    by_day: dict[dt.date, list[Event]] = {}
-    for e in record.events:
-        if e.is_binding and e.effective_date:
-            by_day.setdefault(e.effective_date, []).append(e)
-    for events in by_day.values():
-        for i, a in enumerate(events):
-            ca = event_changes(a)
-            for b in events[i + 1 :]:
-                cb = event_changes(b)
-                for k in sorted(set(ca) & set(cb)):
-                    if ca[k] != cb[k]:
-                        out.append((a.event_id, b.event_id, k))
-    return out

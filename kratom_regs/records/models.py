@@ -275,3 +275,37 @@ class Citation(Strict):
     def was_read(self) -> bool:
         """A citation counts as read evidence only with a URL and the date it was read."""
         return self.url is not None and self.accessed_date is not None
+
+
+def event_changes(event: Event) -> dict[str, object]:
+    """The variables one event sets, as published column names and plain values."""
+    out: dict[str, object] = {}
+    for key, value in event.sets.changed().items():
+        out[key] = getattr(value, "value", value)
+    for key in event.clears:
+        out[key] = None
+    for entry in event.substances:
+        s = entry.substance.value
+        out[f"{s}_rule"] = entry.rule.value
+        out[f"{s}_schedule"] = entry.schedule
+        out[f"{s}_threshold_value"] = entry.threshold_value
+        out[f"{s}_threshold_unit"] = entry.threshold_unit.value if entry.threshold_unit else None
+    return out
+
+
+def same_day_conflicts(record: JurisdictionRecord) -> list[tuple[str, str, str]]:
+    """(event_a, event_b, variable) where two events taking effect the same day disagree."""
+    out: list[tuple[str, str, str]] = []
+    by_day: dict[dt.date, list[Event]] = {}
+    for e in record.events:
+        if e.is_binding and e.effective_date:
+            by_day.setdefault(e.effective_date, []).append(e)
+    for events in by_day.values():
+        for i, a in enumerate(events):
+            ca = event_changes(a)
+            for b in events[i + 1 :]:
+                cb = event_changes(b)
+                for k in sorted(set(ca) & set(cb)):
+                    if ca[k] != cb[k]:
+                        out.append((a.event_id, b.event_id, k))
+    return out

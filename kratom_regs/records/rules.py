@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from kratom_regs.build.periods import same_day_conflicts
 from kratom_regs.errors import ErrorSink
-from kratom_regs.records.models import JurisdictionRecord
+from kratom_regs.records.models import same_day_conflicts, JurisdictionRecord
 from kratom_regs.records.universe import JurisdictionInfo, base_jurisdictions, iso_subdivision
 from kratom_regs.records.loading import Records
 from kratom_regs.vocab import LEGAL_INSTRUMENT_KINDS, STATUSES_NEEDING_LAW, WEAK_KINDS, Confidence, Level

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 import kratom_regs as kr
 from kratom_regs import loader
 from kratom_regs.build.package import build, compile_package
-from kratom_regs.build.periods import VARIABLES, Period, baseline, derive_periods, event_changes, period_at
-from kratom_regs.records.models import JurisdictionRecord
-from kratom_regs.vocab import Activity, Status
+from kratom_regs.build.periods import Period, baseline, derive_periods, period_at
+from kratom_regs.records.models import JurisdictionRecord, event_changes
+from kratom_regs.vocab import VARIABLES, Activity, Status
 from tests.conftest import event, verification, write_repo
 
 LO, HI = dt.date(1950, 1, 1), dt.date(2040, 12, 31)
