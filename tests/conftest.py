@@ -16,6 +16,19 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
+#: Test modules too slow for the edit loop (browsers, releases, fault injection, whole-package rebuilds).
+#: `pytest -m "not slow"` runs the rest in seconds; the README's test command runs everything.
+SLOW_MODULES = frozenset({
+    "test_site.py", "test_maps.py", "test_releases.py", "test_benchmarks_smoke.py", "test_real_data.py",
+    "test_atomicity.py", "test_hostile_text.py", "test_fuzz.py", "test_faults.py", "test_replay.py",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
 CITATIONS: dict[str, dict[str, Any]] = {
     "test-law": {"citation_id": "test-law", "kind": "statute", "title": "Test act (constructed)",
                  "url": "https://example.org/law", "accessed_date": "2026-01-02"},
