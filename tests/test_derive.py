@@ -94,3 +94,44 @@ def test_an_event_can_clear_a_variable() -> None:
     ps = derive_periods(rec, "US-LA")
     assert [(p.values["status"], p.values["min_age"]) for p in ps] == [
         ("unknown", None), ("regulated", 18), ("banned", None)]
+
+
+def _adoption_pair(includes_temporary: bool, since: str | None = None) -> tuple[JurisdictionRecord, JurisdictionRecord]:
+    """A federal temporary order on 7-OH, and a state whose statute adopts federal scheduling (constructed)."""
+    federal = JurisdictionRecord.model_validate({
+        "jurisdiction_id": "US", "verifications": [verification("us-verified")],
+        "events": [event("us-2026-temporary-order", "2026-08-26", event_type="alkaloid_rule",
+                         basis="temporary_order", instrument="regulation", expires_date="2028-08-26", sets={},
+                         substances=[{"substance": "seven_oh", "rule": "scheduled", "schedule": "I"}])],
+    })
+    state = JurisdictionRecord.model_validate({
+        "jurisdiction_id": "US-KY", "verifications": [verification("us-ky-verified")],
+        "adopts": [{"adoption_id": "us-ky-adopts-federal", "adopts_from": "US",
+                    "includes_temporary": includes_temporary, "since": since, "citation_ids": ["test-law"],
+                    "confidence": "high", "confidence_reason": "Test."}],
+    })
+    return federal, state
+
+
+def test_a_state_that_adopts_federal_scheduling_inherits_a_temporary_order_from_its_own_date() -> None:
+    from kratom_regs.build.periods import adopted_events
+
+    federal, state = _adoption_pair(includes_temporary=True)
+    ps = derive_periods(state, "US-KY", adopted_events(state, {"US": federal}))
+    assert period_at(ps, dt.date(2026, 8, 25)).values["seven_oh_rule"] == "none"
+    on = period_at(ps, dt.date(2026, 8, 26))
+    assert on.values["seven_oh_rule"] == "scheduled" and on.values["seven_oh_schedule"] == "I"
+    assert on.values["status"] == "legal"  # the leaf's status never follows another jurisdiction
+    assert "test-law" in on.citation_ids  # the adopting law is cited beside the federal order
+    assert period_at(ps, dt.date(2028, 8, 26)).values["seven_oh_rule"] == "none"  # the order's own expiry
+
+
+def test_an_adoption_that_excludes_temporary_orders_or_starts_later_is_honoured() -> None:
+    from kratom_regs.build.periods import adopted_events
+
+    federal, state = _adoption_pair(includes_temporary=False)
+    assert adopted_events(state, {"US": federal}) == []
+    federal, state = _adoption_pair(includes_temporary=True, since="2027-01-01")
+    ps = derive_periods(state, "US-KY", adopted_events(state, {"US": federal}))
+    assert period_at(ps, dt.date(2026, 12, 31)).values["seven_oh_rule"] == "none"
+    assert period_at(ps, dt.date(2027, 1, 1)).values["seven_oh_rule"] == "scheduled"

@@ -49,4 +49,6 @@ def uncited(recs: Records) -> list[str]:
         for w in rec.watch:
             used.update(w.citation_ids)
             used.update(w.resolution_citation_ids)
+        for a in rec.adopts:
+            used.update(a.citation_ids)
     return sorted(set(recs.citations) - used)

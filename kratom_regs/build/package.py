@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kratom_regs._version import __version__
-from kratom_regs.build.periods import Period, derive_periods, period_at
+from kratom_regs.build.periods import Period, adopted_events, derive_periods, period_at
 from kratom_regs.errors import ErrorSink, RecordsInvalid
 from kratom_regs.fsutil import replace_dir, writer_lock
 from kratom_regs.records.loading import Records, load_records
@@ -90,7 +90,7 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
             "aliases": "|".join(aliases), "has_record": rec is not None,
             "notes": rec.notes if rec else None,
         })
-        periods: list[Period] = derive_periods(rec, jid)
+        periods: list[Period] = derive_periods(rec, jid, adopted_events(rec, recs.jurisdictions) if rec else ())
         current = period_at(periods, as_of)
         for p in periods:
             t["status_periods"].append({

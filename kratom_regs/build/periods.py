@@ -15,9 +15,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kratom_regs.records.models import Event, JurisdictionRecord, event_changes
+from kratom_regs.records.models import Event, JurisdictionRecord, Sets, event_changes
 from kratom_regs.rules import covers
-from kratom_regs.vocab import ACTIVITIES, VARIABLES, Activity, Confidence, Status, Substance, SubstanceRule
+from kratom_regs.vocab import ACTIVITIES, VARIABLES, Activity, Basis, Confidence, Status, Substance, SubstanceRule
 
 
 def baseline(verified: bool) -> dict[str, object]:
@@ -62,11 +62,33 @@ def _in_force(events: Iterable[Event], day: dt.date) -> list[Event]:
     ]
 
 
-def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str) -> list[Period]:
-    """All periods of one jurisdiction, oldest first; exactly one is open-ended."""
+def adopted_events(record: JurisdictionRecord, sources: dict[str, JurisdictionRecord]) -> list[Event]:
+    """The alkaloid rules this jurisdiction takes over from another's scheduling (record.adopts), as events
+    that set substance rules only, from the later of the rule's own date and the adopting law's."""
+    out: list[Event] = []
+    for a in record.adopts:
+        source = sources.get(a.adopts_from)
+        for e in source.events if source else ():
+            if not e.is_binding or not e.substances or e.effective_date is None:
+                continue
+            if e.basis is Basis.TEMPORARY_ORDER and not a.includes_temporary:
+                continue
+            start = max(e.effective_date, a.since) if a.since else e.effective_date
+            if e.expires_date is not None and e.expires_date <= start:
+                continue
+            out.append(e.model_copy(update={"sets": Sets(), "clears": [], "effective_date": start,
+                                            "citation_ids": [*e.citation_ids, *a.citation_ids]}))
+    return out
+
+
+def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str,
+                   adopted: Iterable[Event] = ()) -> list[Period]:
+    """All periods of one jurisdiction, oldest first; exactly one is open-ended. `adopted` are the events
+    another jurisdiction's scheduling contributes here (adopted_events)."""
     if record is None:
         return [Period(jurisdiction_id, None, None, baseline(False), (), None, (), None, None)]
-    binding = sorted((e for e in record.events if e.is_binding), key=lambda e: (e.effective_date, e.event_id))
+    binding = sorted((e for e in (*record.events, *adopted) if e.is_binding),
+                     key=lambda e: (e.effective_date, e.event_id))
     verified = bool(record.verifications)
     latest_ver = max(record.verifications, key=lambda v: (v.verified_date, v.verification_id)) if verified else None
     change_days = sorted({d for e in binding for d in (e.effective_date, e.expires_date) if d is not None})

@@ -101,6 +101,12 @@ def render() -> str:
         "country as controlling kratom; but the national list itself could not be read in full. The "
         "verification's `searched`, `finding` and `confidence_reason` say exactly what was and was not read. "
         "Treat these rows as the best available answer, not as proof.",
+        "11. **Adopted scheduling.** Where a jurisdiction's law adopts another's drug scheduling automatically "
+        "(a record's `adopts`: e.g. Kentucky's KRS 218A.020 treats every federally controlled substance as "
+        "controlled in the same schedule), the other jurisdiction's binding alkaloid rules apply there from "
+        "their own dates (or from the adopting law's `since`, whichever is later), with the adopting law cited "
+        "beside them; temporary orders only when the adopting law reaches them (`includes_temporary`). Only "
+        "alkaloid rules are adopted: the leaf's headline status never follows another jurisdiction.",
         "",
         "## How dates are chosen",
         "",

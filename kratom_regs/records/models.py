@@ -224,6 +224,27 @@ class WatchItem(Strict):
         return self.resolved_date is None
 
 
+class Adoption(Strict):
+    """This jurisdiction's law adopts another's drug scheduling automatically (e.g. a state statute that
+    treats every federally controlled substance as controlled in the same schedule).
+
+    The build then applies the adopted jurisdiction's binding alkaloid rules here from their own dates,
+    without hand-copying each federal event into each state. Only substance rules are inherited: the
+    leaf's headline status never follows another jurisdiction (levels never merge)."""
+
+    adoption_id: Slug
+    #: whose scheduling is adopted (e.g. US)
+    adopts_from: JurisdictionId
+    #: does the adoption reach temporary scheduling orders (e.g. 21 C.F.R. 1308.11(h))?
+    includes_temporary: bool
+    #: from when the adopting law is in force (None: before every adopted rule coded)
+    since: dt.date | None = None
+    citation_ids: Annotated[list[Slug], Field(min_length=1)]
+    confidence: Confidence
+    confidence_reason: Text
+    notes: Text | None = None
+
+
 class JurisdictionRecord(Strict):
     jurisdiction_id: JurisdictionId
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
@@ -235,6 +256,7 @@ class JurisdictionRecord(Strict):
     verifications: list[Verification] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
     watch: list[WatchItem] = Field(default_factory=list)
+    adopts: list[Adoption] = Field(default_factory=list)
 
     def canonical(self) -> JurisdictionRecord:
         """The same record in canonical order, so diffs stay reviewable."""

@@ -159,6 +159,16 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
             ):
                 sink.add(rel, w.watch_id, f"{where}.resolution_citation_ids",
                          "a resolution needs at least one citation that was read (url and accessed_date)")
+        for i, a in enumerate(rec.adopts):
+            where = f"adopts[{i}]"
+            unique(a.adoption_id, rel, f"{where}.adoption_id")
+            if a.adopts_from == jid or a.adopts_from not in recs.jurisdictions:
+                sink.add(rel, a.adoption_id, f"{where}.adopts_from",
+                         f"{a.adopts_from!r} must be another jurisdiction with a record")
+            cites = check_cites(a.citation_ids, rel, a.adoption_id, f"{where}.citation_ids")
+            if len(cites) == len(a.citation_ids) and not any(c.kind in LEGAL_INSTRUMENT_KINDS for c in cites):
+                sink.add(rel, a.adoption_id, f"{where}.citation_ids",
+                         "an adoption of another jurisdiction's scheduling must cite the law that makes it")
         for a, b, var in same_day_conflicts(rec):
             sink.add(rel, a, "effective_date", f"takes effect the same day as {b!r} but sets {var} differently")
     return universe
