@@ -159,7 +159,10 @@ def test_changes_page_and_atom_feed(site: Path) -> None:
     assert len(set(ids)) == len(ids) and all(i and i.startswith("urn:uuid:") for i in ids)
     th = [e for e in entries if e.findtext("a:title", namespaces=ns) == "Thailand: legal → regulated"]
     assert len(th) == 1
-    assert th[0].findtext("a:updated", namespaces=ns) == "2022-08-27T00:00:00Z"
+    # dated by record time (no release published it: the build's as-of date), never by the law's own date
+    assert th[0].findtext("a:updated", namespaces=ns) == "2026-01-03T00:00:00+00:00"
+    assert all((e.findtext("a:updated", namespaces=ns) or "") <= "2026-01-03T00:00:00+00:00" for e in entries)
+    assert feed.find("a:link[@rel='self']", ns).attrib["href"] == "https://example.org/kratom/feed.atom"  # type: ignore[union-attr]
     assert th[0].find("a:link", ns).attrib["href"] == "https://example.org/kratom/j/TH.html"  # type: ignore[union-attr]
     al = next(e for e in entries if "Alabama" in (e.findtext("a:title", namespaces=ns) or ""))
     assert XSS_CITATION in (al.findtext("a:summary", namespaces=ns) or "")  # escaped by XML, read back intact
@@ -210,12 +213,12 @@ def test_rebuild_replaces_a_site_but_never_another_folder(pkg: Package, tmp_path
     precious.mkdir()
     (precious / "thesis.txt").write_text("keep me")
     with pytest.raises(ValueError, match="is not a kratom-regs site"):
-        build_site(precious)
+        build_site(precious, base_url="https://example.org/")
     assert (precious / "thesis.txt").read_text() == "keep me"
     out = tmp_path / "site"
-    build_site(out)
+    build_site(out, base_url="https://example.org/")
     (out / "stale.html").write_text("old")
-    build_site(out)
+    build_site(out, base_url="https://example.org/")
     assert (out / MARKER).is_file() and not (out / "stale.html").exists()
     with pytest.raises(ValueError, match="base-url"):
         build_site(tmp_path / "other", base_url="javascript:alert(1)")
@@ -224,12 +227,14 @@ def test_rebuild_replaces_a_site_but_never_another_folder(pkg: Package, tmp_path
 
 def test_cli_site(pkg: Package, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builder, "_maps", lambda data: ([], {}))
-    result = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "s")])
+    refused = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "s")])
+    assert refused.exit_code == 2 and "--base-url is required" in refused.output and not (tmp_path / "s").exists()
+    result = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "s"), "--base-url", "https://example.org/"])
     assert result.exit_code == 0, result.output
     assert f"{len(pkg.rows('jurisdictions')) + 2} pages" in result.output
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "keep").write_text("")
-    bad = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "x")])
+    bad = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "x"), "--base-url", "https://example.org/"])
     assert bad.exit_code == 2 and bad.output.startswith("error: ") and bad.output.count("\n") == 1
 
 
