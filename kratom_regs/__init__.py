@@ -9,7 +9,7 @@ validation is asked for.
 """
 
 from kratom_regs._version import __version__
-from kratom_regs.api import applicable, citations_for, history, jurisdictions, list_tables, load, status
+from kratom_regs.api import applicable, citations_for, history, jurisdictions, list_tables, load, panel, status
 from kratom_regs.errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound, KratomRegsError
 from kratom_regs.loader import package_path
 
@@ -26,5 +26,6 @@ __all__ = [
     "list_tables",
     "load",
     "package_path",
+    "panel",
     "status",
 ]

@@ -231,3 +231,30 @@ def load(table: str, *, version: str | None = None, raw: bool = False) -> pd.Dat
     from kratom_regs.frames import read_table
 
     return read_table(data, pkg.resource(table)["schema"])
+
+
+def panel(freq: str = "year", start: str | dt.date = "2000-01-01", end: str | dt.date | None = None, *,
+          level: str | tuple[str, ...] | None = None, jurisdiction: str | tuple[str, ...] | None = None,
+          version: str | None = None) -> pd.DataFrame:
+    """The research panel as a DataFrame: the same rows as `kratom-regs panel` (end-of-period rule; see the codebook).
+
+    `level` and `jurisdiction` take one value or a tuple, like the CLI's repeatable --level and --jurisdiction.
+    Columns are typed (dates, booleans, numbers); `end` defaults to the data's as-of date.
+    """
+    import pandas as pd
+
+    from kratom_regs.outputs.panel import build_panel, stata_frame
+    from kratom_regs.vocab import Level
+
+    levels = (level,) if isinstance(level, str) else tuple(level or ())
+    bad = [lv for lv in levels if lv not in Level.values()]
+    if bad:
+        raise ValueError(f"level must be one of {', '.join(Level.values())}, not {', '.join(bad)}")
+    ids = (jurisdiction,) if isinstance(jurisdiction, str) else tuple(jurisdiction or ())
+    pkg = get_package(version)
+    rows = build_panel(pkg, freq, start, end, levels=levels, ids=ids)
+    frame, _, _ = stata_frame(pkg, rows)
+    for c in frame.columns:
+        if str(frame[c].dtype) == "Int8":  # booleans: 0/1 is Stata's convention, Python's is True/False
+            frame[c] = frame[c].astype("boolean")
+    return pd.DataFrame(frame)

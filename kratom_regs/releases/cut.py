@@ -136,6 +136,16 @@ def render_citation_cff(info: ReleaseInfo, descriptor: dict[str, Any]) -> str:
     )
 
 
+ZENODO_FILE = ".zenodo.json"
+
+
+def render_zenodo(info: ReleaseInfo, descriptor: dict[str, Any]) -> str:
+    """.zenodo.json (DOI metadata) for the latest release, from the same facts as CITATION.cff."""
+    from kratom_regs.releases.citation import zenodo_json
+
+    return zenodo_json(descriptor, info.version, info.released_date, info.archive, info.archive_sha256)
+
+
 class _Transaction:
     """Several files and folders replaced together: everything is staged first, then renamed in; any
     failure while renaming puts back what was already replaced, so a failed release changes nothing."""
@@ -218,7 +228,8 @@ class Released:
 def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate_archive: bool = True) -> Released:
     """Validate, build, compare with the previous release, refuse a too-small bump, then write it all at once.
 
-    Writes datapackage/ (with CHANGELOG.md), releases/<version>/, releases/releases.json, CITATION.cff and, in a
+    Writes datapackage/ (with CHANGELOG.md), releases/<version>/, releases/releases.json, CITATION.cff,
+    .zenodo.json and, in a
     checkout, kratom_regs/_version.py; or, on any failure, nothing.
     """
     from kratom_regs.build.package import PACKAGE_DIR, compile_package, descriptor
@@ -280,7 +291,8 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
                                            for name, (how, data) in plan.items() if data is not None})
             txn.stage_dir(pkg_dir, {**files, changelog_path(root).relative_to(pkg_dir).as_posix(): changelog})
             txn.stage_file(root / "CITATION.cff", render_citation_cff(info, desc).encode("utf-8"))
-            written = [str(rdir / version), str(pkg_dir), str(root / "CITATION.cff")]
+            txn.stage_file(root / ZENODO_FILE, render_zenodo(info, desc).encode("utf-8"))
+            written = [str(rdir / version), str(pkg_dir), str(root / "CITATION.cff"), str(root / ZENODO_FILE)]
             if (root / VERSION_FILE).parent.is_dir():
                 txn.stage_file(root / VERSION_FILE, render_version_file(version).encode("utf-8"))
                 written.append(str(root / VERSION_FILE))

@@ -181,7 +181,20 @@ def _site_vars(pkg: Package) -> dict[str, Any]:
             "citation": pkg.descriptor.get("citation", "")}
 
 
-def _jurisdiction_page(env: Any, data: _Data, jid: str) -> str:
+def page_cite(pkg: Package, base_url: str, rel: str, page_title: str | None) -> dict[str, str]:
+    """The "cite this page" block: text, BibTeX and RIS naming the data version, and a permalink to it.
+
+    The permalink points into v/<version>/, where the release workflow publishes every version's site,
+    so a citation keeps showing what the author saw after later releases replace the front page.
+    """
+    from kratom_regs.releases import citation
+
+    permalink = f"{base_url}v/{pkg.version}/{rel}"
+    c = citation.cite_for(pkg.descriptor, permalink, page_title=page_title)
+    return {"text": citation.text(c), "bibtex": citation.bibtex(c), "ris": citation.ris(c), "permalink": permalink}
+
+
+def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
     d = data.details[jid]
     cur = d["current"]
     juris = data.pkg.index["juris"]
@@ -208,6 +221,7 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str) -> str:
     events = [{**e, "citations": _cites(e["citations"])} for e in d["history"]["events"]]
     return str(env.get_template("jurisdiction.html").render(
         site=_site_vars(data.pkg), root="../",
+        cite=page_cite(data.pkg, base_url, f"j/{jid}.html", f"{cur['name']}: kratom legal status"),
         j={"jurisdiction_id": jid, "name": cur["name"], "level": cur["level"], "aliases": d["aliases"],
            "notes": d["notes"]},
         cur=cur, status_meaning=Status(cur["status"]).definition,  # type: ignore[attr-defined]
@@ -460,6 +474,33 @@ def _downloads(data: _Data, folder: Path) -> tuple[list[dict[str, str]], list[st
     return links, missing
 
 
+def render_methods(pkg: Package, cite: dict[str, str] | None, root: str = "") -> bytes:
+    """The methods page (prose in templates/methods.html); without `cite` for the kit, which has no permalink."""
+    return str(_env().get_template("methods.html").render(
+        site=_site_vars(pkg), root=root, cite=cite, statuses=list(Status.describe().items()),
+        unknown_in_short=UNKNOWN_IN_SHORT)).encode("utf-8")
+
+
+_KIT_LABELS = {".csv": "Panel, one row per place and year (CSV)", ".parquet": "Panel (Parquet)",
+               ".dta": "Panel for Stata, with variable and value labels (.dta)", ".bib": "Citation (BibTeX)",
+               ".ris": "Citation (RIS: Zotero, EndNote, Mendeley)", ".cff": "Citation (CITATION.cff)",
+               ".md": "", ".html": "Methods (this site's methods page, offline)"}
+
+
+def _kit_downloads(data: _Data, folder: Path, methods: bytes) -> tuple[list[dict[str, str]], list[str]]:
+    """The researcher's kit (outputs/kit.py) as downloads: the same files the GitHub release carries."""
+    from kratom_regs.outputs.kit import SUMS, build_kit
+
+    kit = build_kit(data.pkg, methods)
+    links = []
+    for name, blob in kit.files.items():
+        (folder / "downloads" / name).write_bytes(blob)
+        label = {"CODEBOOK.md": "Codebook (every variable and coding rule)", "CHANGELOG.md": "Changelog (every "
+                 "release)", SUMS: "SHA-256 checksums of these files"}.get(name) or _KIT_LABELS[Path(name).suffix]
+        links.append({"path": f"downloads/{name}", "label": f"{label}: {name}", "size": _size(len(blob))})
+    return links, kit.missing
+
+
 def build_site(output: Path, *, version: str | None = None, base_url: str = "", maps: bool = True) -> SiteReport:
     """Build the whole site into `output` (replaced in one step). `base_url` makes the feed's links absolute."""
     if not base_url:
@@ -494,24 +535,28 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
         static = resources.files("kratom_regs.outputs") / "site" / "static"
         for name in ("site.css", "site.js"):
             files[f"static/{name}"] = (static / name).read_bytes()
+        files["methods.html"] = render_methods(pkg, page_cite(pkg, base_url, "methods.html", "How the data are made"))
         links, missing = _downloads(data, folder)
-        report.downloads, report.missing_downloads = [d["path"] for d in links], missing
+        kit_links, kit_missing = _kit_downloads(data, folder, render_methods(pkg, None, root="../"))
+        report.downloads = [d["path"] for d in links + kit_links]
+        report.missing_downloads = missing + kit_missing
         site = _site_vars(pkg)
         files["index.html"] = env.get_template("index.html").render(
-            site=site, root="", maps=figures, rows=data.rows, statuses=Status.values(), quotable=quotable(data),
+            site=site, root="", cite=page_cite(pkg, base_url, "index.html", None), maps=figures, rows=data.rows, statuses=Status.values(), quotable=quotable(data),
             legend=_legend_items(),
             levels=sorted({r["level"] for r in data.rows}),
             status_meanings=list(Status.describe().items()), downloads=links, missing_downloads=missing,
+            kit=kit_links, kit_missing=kit_missing,
         ).encode("utf-8")
         files["changes.html"] = env.get_template("changes.html").render(
-            site=site, root="", changes=past, upcoming=upcoming, tracked=tracked, notes=notes,
+            site=site, root="", cite=page_cite(pkg, base_url, "changes.html", "What changed"), changes=past, upcoming=upcoming, tracked=tracked, notes=notes,
             months=sorted({c["date"][:7] for c in past}, reverse=True),
             levels=sorted({c["level"] for c in past}), places=sorted({(c["jurisdiction_id"], c["name"]) for c in past},
                                                                       key=lambda p: p[1].casefold()),
         ).encode("utf-8")
         files["feed.atom"] = _atom(data, upcoming + past, notes, base_url)
         for r in data.rows:
-            files[f"j/{r['jurisdiction_id']}.html"] = _jurisdiction_page(env, data, r["jurisdiction_id"]).encode()
+            files[f"j/{r['jurisdiction_id']}.html"] = _jurisdiction_page(env, data, r["jurisdiction_id"], base_url).encode()
         for rel, blob in files.items():
             path = folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
