@@ -221,7 +221,7 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
     events = [{**e, "citations": _cites(e["citations"])} for e in d["history"]["events"]]
     return str(env.get_template("jurisdiction.html").render(
         site=_site_vars(data.pkg), root="../",
-        cite=page_cite(data.pkg, base_url, f"j/{jid}.html", f"{cur['name']}: kratom legal status"),
+        pagecite=page_cite(data.pkg, base_url, f"j/{jid}.html", f"{cur['name']}: kratom legal status"),
         j={"jurisdiction_id": jid, "name": cur["name"], "level": cur["level"], "aliases": d["aliases"],
            "notes": d["notes"]},
         cur=cur, status_meaning=Status(cur["status"]).definition,  # type: ignore[attr-defined]
@@ -477,7 +477,7 @@ def _downloads(data: _Data, folder: Path) -> tuple[list[dict[str, str]], list[st
 def render_methods(pkg: Package, cite: dict[str, str] | None, root: str = "") -> bytes:
     """The methods page (prose in templates/methods.html); without `cite` for the kit, which has no permalink."""
     return str(_env().get_template("methods.html").render(
-        site=_site_vars(pkg), root=root, cite=cite, statuses=list(Status.describe().items()),
+        site=_site_vars(pkg), root=root, pagecite=cite, statuses=list(Status.describe().items()),
         unknown_in_short=UNKNOWN_IN_SHORT)).encode("utf-8")
 
 
@@ -542,21 +542,22 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
         report.missing_downloads = missing + kit_missing
         site = _site_vars(pkg)
         files["index.html"] = env.get_template("index.html").render(
-            site=site, root="", cite=page_cite(pkg, base_url, "index.html", None), maps=figures, rows=data.rows, statuses=Status.values(), quotable=quotable(data),
-            legend=_legend_items(),
+            site=site, root="", pagecite=page_cite(pkg, base_url, "index.html", None), maps=figures, rows=data.rows,
+            statuses=Status.values(), quotable=quotable(data), legend=_legend_items(),
             levels=sorted({r["level"] for r in data.rows}),
             status_meanings=list(Status.describe().items()), downloads=links, missing_downloads=missing,
             kit=kit_links, kit_missing=kit_missing,
         ).encode("utf-8")
         files["changes.html"] = env.get_template("changes.html").render(
-            site=site, root="", cite=page_cite(pkg, base_url, "changes.html", "What changed"), changes=past, upcoming=upcoming, tracked=tracked, notes=notes,
-            months=sorted({c["date"][:7] for c in past}, reverse=True),
-            levels=sorted({c["level"] for c in past}), places=sorted({(c["jurisdiction_id"], c["name"]) for c in past},
-                                                                      key=lambda p: p[1].casefold()),
+            site=site, root="", pagecite=page_cite(pkg, base_url, "changes.html", "What changed"), changes=past,
+            upcoming=upcoming, tracked=tracked, notes=notes, months=sorted({c["date"][:7] for c in past}, reverse=True),
+            levels=sorted({c["level"] for c in past}),
+            places=sorted({(c["jurisdiction_id"], c["name"]) for c in past}, key=lambda p: p[1].casefold()),
         ).encode("utf-8")
         files["feed.atom"] = _atom(data, upcoming + past, notes, base_url)
         for r in data.rows:
-            files[f"j/{r['jurisdiction_id']}.html"] = _jurisdiction_page(env, data, r["jurisdiction_id"], base_url).encode()
+            jid = r["jurisdiction_id"]
+            files[f"j/{jid}.html"] = _jurisdiction_page(env, data, jid, base_url).encode()
         for rel, blob in files.items():
             path = folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)
