@@ -36,6 +36,8 @@ def site(output: Path, base_url: str, data_version: str | None) -> None:
     click.echo(f"wrote {output}: {report.pages} pages, {len(report.downloads)} downloads")
     if report.missing_downloads:
         click.echo("not built (install kratom-regs[outputs]): " + ", ".join(report.missing_downloads), err=True)
+    for note in report.notes:
+        click.echo(f"not in the downloads: {note}", err=True)
 
 
 COMMANDS: list[click.Command] = [map_, site]

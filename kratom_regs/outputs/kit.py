@@ -37,6 +37,18 @@ def _release_info(pkg: Package) -> object | None:
     return next((i for i in read_ledger(releases_path()) if i.version == pkg.version and i.as_of == pkg.as_of), None)
 
 
+def release_changelog(version: str) -> str:
+    """The changelog as release `version` published it (stored releases keep no CHANGELOG.md of their own)."""
+    from kratom_regs.releases.cut import history
+    from kratom_regs.releases.diff import diff_packages, render_changelog, render_entry
+    from kratom_regs.releases.ledger import releases_path
+
+    past = history(releases_path())
+    upto = next(i for i, (info, _) in enumerate(past) if info.version == version) + 1
+    return render_changelog([render_entry(diff_packages(past[i - 1][1] if i else None, p), info.released_date)
+                             for i, (info, p) in enumerate(past[:upto])])
+
+
 def build_kit(pkg: Package, methods_html: bytes | None = None) -> Kit:
     """Every kit file for this package, in memory. `methods_html` is the site's methods page when it has one."""
     from kratom_regs.outputs.codebook import render as render_codebook
@@ -59,12 +71,14 @@ def build_kit(pkg: Package, methods_html: bytes | None = None) -> Kit:
     kit.files["CODEBOOK.md"] = render_codebook().encode("utf-8")
     if methods_html is not None:
         kit.files["methods.html"] = methods_html
+    info = _release_info(pkg)
     changelog = pkg.root.joinpath("CHANGELOG.md")
     if changelog.is_file():
         kit.files["CHANGELOG.md"] = changelog.read_bytes()
+    elif info is not None:
+        kit.files["CHANGELOG.md"] = release_changelog(pkg.version).encode("utf-8")
     else:
-        kit.missing.append("CHANGELOG.md: this package folder has none")
-    info = _release_info(pkg)
+        kit.missing.append("CHANGELOG.md: this package folder has none and it is not a stored release")
     if info is not None:
         from kratom_regs.releases.cut import render_citation_cff
 

@@ -51,6 +51,7 @@ class SiteReport:
     pages: int = 0
     downloads: list[str] = field(default_factory=list)
     missing_downloads: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # kit files this build could not include, each with why
 
 
 def safe_url(url: str | None) -> str | None:
@@ -539,7 +540,7 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
         links, missing = _downloads(data, folder)
         kit_links, kit_missing = _kit_downloads(data, folder, render_methods(pkg, None, root="../"))
         report.downloads = [d["path"] for d in links + kit_links]
-        report.missing_downloads = missing + kit_missing
+        report.missing_downloads, report.notes = missing, kit_missing
         site = _site_vars(pkg)
         files["index.html"] = env.get_template("index.html").render(
             site=site, root="", pagecite=page_cite(pkg, base_url, "index.html", None), maps=figures, rows=data.rows,
