@@ -236,7 +236,7 @@ def stata_frame(pkg: Package, rows: list[dict[str, object]]) -> tuple[Any, dict[
     """
     import pandas as pd
 
-    from kratom_regs.outputs.exports import typed
+    from kratom_regs.outputs.exports import short_description, typed
 
     cols, types, desc = columns(pkg), _field_types(pkg), _description(pkg)
     data: dict[str, list[object]] = {}
@@ -262,8 +262,4 @@ def stata_frame(pkg: Package, rows: list[dict[str, object]]) -> tuple[Any, dict[
             # whole numbers stay whole: Int8/Int32 with missing values become Stata's missing, not 0
             frame[c] = frame[c].astype("Int8" if types[c] == "boolean" else "Int32")
 
-    def label(text: str) -> str:
-        first = text.split(". ")[0].rstrip(".")
-        return first if len(first) <= 80 else first[:79].rsplit(" ", 1)[0] + "…"
-
-    return frame, {c: label(desc.get(c, "")) for c in cols}, value_labels
+    return frame, {c: short_description(desc.get(c, ""), 80) for c in cols}, value_labels
