@@ -144,8 +144,13 @@ def test_jurisdiction_page_shows_status_timeline_and_every_citation(pkg: Package
 
 def test_changes_page_and_atom_feed(site: Path) -> None:
     changes = (site / "changes.html").read_text(encoding="utf-8")
-    in_effect = changes[changes.index("In effect"):]
+    in_effect = changes[changes.index("In effect"):changes.index('id="research"')]
     dates = re.findall(r'<span class="when">(\d{4}-\d{2}-\d{2})</span>', in_effect)
+    # leaving `unknown` is where the records start to know, not a law change: listed with research instead
+    assert "status-unknown" not in in_effect.split('id="change-list"')[1]
+    known = changes[changes.index('id="first-known"'):changes.index("Release notes")] if 'id="first-known"' in changes \
+        else ""
+    first_known = re.findall(r'<span class="when">', known)
     assert dates == sorted(dates, reverse=True) and "2022-08-27" in dates and "2016-05-10" in dates
     assert "Tracked bills, proposed rules and reviews" in changes and "Event th-bill" in changes
     assert '<a href="j/US-CA-san-diego.html">San Diego (California)</a>' in changes  # a city says where it is
@@ -154,7 +159,10 @@ def test_changes_page_and_atom_feed(site: Path) -> None:
     ns = {"a": "http://www.w3.org/2005/Atom"}
     feed = ET.parse(site / "feed.atom").getroot()
     entries = feed.findall("a:entry", ns)
-    assert len(entries) == len(dates) + len(re.findall(r'<span class="when">', upcoming))
+    assert len(entries) == len(dates) + len(re.findall(r'<span class="when">', upcoming)) + len(first_known)
+    assert first_known and all(
+        e.find("a:category", ns).attrib["term"] == "research"  # type: ignore[union-attr]
+        for e in entries if (e.findtext("a:title", namespaces=ns) or "").startswith("First known: "))
     titles = [e.findtext("a:title", namespaces=ns) for e in entries]
     assert "United States: legal (rules changed)" in titles
     ids = [e.findtext("a:id", namespaces=ns) for e in entries]
@@ -411,7 +419,7 @@ def test_browser_change_filters_work(server: str, browser_page: tuple) -> None:
     items = page.locator("#change-list li:visible")
     total = items.count()
     page.select_option("#filter-place", "TH")
-    assert items.count() == 3 and all("Thailand" in t for t in items.all_inner_texts())
+    assert items.count() == 2 and all("Thailand" in t for t in items.all_inner_texts())  # 1979 is "first known"
     page.select_option("#filter-month", "2022-08")
     assert items.count() == 1 and page.locator("#change-count").inner_text() == "1 shown"
     page.select_option("#filter-place", "")

@@ -423,6 +423,9 @@ def safe_html(spec: dict[str, Any]) -> str:
     if page.count("<title>Chart</title>") != 1 or not page.startswith("<!DOCTYPE html>\n<html>"):
         raise RuntimeError("vl-convert's HTML template changed: cannot title the map page")
     page = page.replace("<title>Chart</title>", f"<title>{name}</title>", 1)
+    # the chart is drawn at a fixed width: on a phone it shrinks to the screen instead of scrolling sideways
+    page = page.replace("</style>", "  #vega-chart, #vega-chart svg { max-width: 100%; height: auto; }\n"
+                        "    body { margin: 0; overflow-wrap: anywhere; }\n    </style>", 1)
     return page.replace("<html>", '<html lang="en">', 1)
 
 

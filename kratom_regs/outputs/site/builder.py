@@ -341,12 +341,17 @@ def _atom(data: _Data, changes: list[dict[str, Any]], notes: list[dict[str, Any]
     entries = []
     for c in changes:
         was = "unchanged, but the rules changed" if c["before"] == c["after"] else f"was {c['before']}"
+        if c.get("first_known"):
+            title = f"First known: {c['name']} is {c['after']}"
+            summary = (f"The records know the status of kratom in {c['name']} from {c['date']}: {c['after']}; "
+                       f"before that they do not say. Law: {c['law']}.")
+        else:
+            title = _change_title(c)
+            summary = f"From {c['date']}, the status of kratom in {c['name']} is {c['after']} ({was}). Law: {c['law']}."
         entries.append({
             "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#period/' + c['period_id'])}",
-            "title": _change_title(c), "updated": c["recorded"], "category": "law",
-            "link": f"{base_url}j/{c['jurisdiction_id']}.html",
-            "summary": f"From {c['date']}, the status of kratom in {c['name']} is {c['after']} ({was}). "
-                       f"Law: {c['law']}.",
+            "title": title, "updated": c["recorded"], "category": "research" if c.get("first_known") else "law",
+            "link": f"{base_url}j/{c['jurisdiction_id']}.html", "summary": summary,
         })
     for n in notes:
         label = "Newly researched" if n["kind"] == "research" else "Correction"
@@ -521,8 +526,15 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
     report = SiteReport(output)
     figures, map_files = _maps(data) if maps else ([], {})
     past, upcoming, tracked = _changes(data)
+    # From `unknown` to a status is not a change in the law: it is where the records start to know (a law
+    # "in force by" the day someone read it, or a place researched for the first time). It is listed with
+    # new research, never as a law that took effect that day.
+    first_known = [c for c in past if c["before"] == Status.UNKNOWN.value]
+    past = [c for c in past if c["before"] != Status.UNKNOWN.value]
+    for c in first_known:
+        c["first_known"] = True
     recorded, notes = _record_times(release_history(pkg))
-    for c in (*past, *upcoming):
+    for c in (*past, *upcoming, *first_known):
         c["recorded"] = recorded.get(f"{c['jurisdiction_id']}@{c['date']}", pkg.as_of)
     by_id = {r["jurisdiction_id"]: r for r in data.rows}
     for n in notes:
@@ -551,11 +563,12 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
         ).encode("utf-8")
         files["changes.html"] = env.get_template("changes.html").render(
             site=site, root="", pagecite=page_cite(pkg, base_url, "changes.html", "What changed"), changes=past,
-            upcoming=upcoming, tracked=tracked, notes=notes, months=sorted({c["date"][:7] for c in past}, reverse=True),
+            upcoming=upcoming, tracked=tracked, notes=notes, first_known=first_known,
+            months=sorted({c["date"][:7] for c in past}, reverse=True),
             levels=sorted({c["level"] for c in past}),
             places=sorted({(c["jurisdiction_id"], c["name"]) for c in past}, key=lambda p: p[1].casefold()),
         ).encode("utf-8")
-        files["feed.atom"] = _atom(data, upcoming + past, notes, base_url)
+        files["feed.atom"] = _atom(data, upcoming + past + first_known, notes, base_url)
         for r in data.rows:
             jid = r["jurisdiction_id"]
             files[f"j/{jid}.html"] = _jurisdiction_page(env, data, jid, base_url).encode()
