@@ -26,5 +26,16 @@ __all__ = [
     "list_tables",
     "load",
     "package_path",
+    "panel",
     "status",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`kr.panel` lives with the outputs (it needs pandas); it is imported on first use, so that
+    `import kratom_regs` stays light and the API module never depends on the outputs stage."""
+    if name == "panel":
+        from kratom_regs.outputs.panel import panel
+
+        return panel
+    raise AttributeError(f"module 'kratom_regs' has no attribute {name!r}")

@@ -41,6 +41,11 @@ class Status(Vocab):
     UNKNOWN = "unknown", "Not researched yet, or no source could be found. Never a guess."
 
 
+#: The numeric status code of the panel and its Stata value labels, ordered from permissive to prohibitive so
+#: a researcher can use it as an ordinal; `unknown` has no code (missing), because it is not a point on that scale.
+STATUS_CODES: dict[str, int] = {"legal": 0, "regulated": 1, "restricted": 2, "banned": 3}
+
+
 #: `unknown` in a few words, where a line or a legend has no room for the definition.
 UNKNOWN_IN_SHORT = "not researched, or no reliable source yet"
 

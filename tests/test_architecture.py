@@ -32,7 +32,7 @@ def test_query_commands_import_nothing_heavy(args: list[str]) -> None:
 
 
 def test_import_kratom_regs_is_light() -> None:
-    code = "import sys, kratom_regs; print([m for m in sys.modules if m.split('.')[0] in %r])" % (HEAVY,)
+    code = f"import sys, kratom_regs; print([m for m in sys.modules if m.split('.')[0] in {HEAVY!r}])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

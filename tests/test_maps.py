@@ -180,6 +180,8 @@ def test_html_map_is_self_contained_and_cannot_be_broken_out_of(pkg: Package) ->
     assert '<script src="http' not in page and "cdn.jsdelivr" not in page
     assert page.count("<script") == page.count("</script>")  # record text never opens or closes an element
     assert '"editor": false' in page
+    assert "<title>Kratom&#x27;s legal status in US states, DC and territories · kratom-regs</title>" in page
+    assert page.count("<title>") == 1 and '<html lang="en">' in page
     # the embedded spec reads back to the same chart
     start = page.index("const spec = ") + len("const spec = ")
     spec = json.loads(page[start:page.index(";\n", start)])

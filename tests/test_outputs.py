@@ -252,7 +252,18 @@ def test_sqlite_has_keys_indexes_fts_and_datasette_metadata(mini_pkg: Package, t
     assert meta["license"] == "CC-BY-4.0" and meta["source"] == mini_pkg.descriptor["citation"]
     tables = meta["databases"]["kratom-regs"]["tables"]
     assert set(tables) == {t.name for t in TABLES}
-    assert tables["current_status"]["columns"]["status"].startswith("Legal status")
+    wide = tables["current_status"]
+    assert "columns" not in wide and "<details><summary>What each of the" in wide["description_html"]
+    assert "<dt>status</dt><dd>Legal status" in wide["description_html"]  # folded away, not above the rows
+    narrow = tables["citations"]
+    assert narrow["columns"]["kind"] and all(len(d) <= 90 for d in narrow["columns"].values())
+    # the canned queries run against the export and answer the two usual questions
+    queries = meta["databases"]["kratom-regs"]["queries"]
+    on_day = db.execute(queries["status_on_a_date"]["sql"], {"date": mini_pkg.as_of, "place": ""}).fetchall()
+    assert len(on_day) == len(mini_pkg.rows("current_status"))
+    assert {r[0]: r[3] for r in on_day} == {r["jurisdiction_id"]: r["status"] for r in mini_pkg.rows("current_status")}
+    one = db.execute(queries["current_law_with_citation"]["sql"], {"status": "banned"}).fetchall()
+    assert one and all(r[3] == "banned" for r in one)
     assert tables["jurisdictions"]["label_column"] == "name"
 
 
@@ -399,8 +410,8 @@ def test_codebook_is_up_to_date() -> None:
 
 
 def test_codebook_states_every_value_variable_and_the_mid_period_rule() -> None:
-    from kratom_regs.vocab import VARIABLES
     from kratom_regs.outputs.panel import MID_PERIOD_RULE
+    from kratom_regs.vocab import VARIABLES
 
     text = codebook.render()
     for vocab in ALL_VOCABS.values():

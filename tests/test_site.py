@@ -8,6 +8,7 @@ reason, when either is missing; screenshots go to pytest's temp folder, never th
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import http.server
 import io
@@ -45,7 +46,7 @@ def pkg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
 def site(pkg: Package, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("built") / "site"
     report = build_site(out, base_url="https://example.org/kratom")
-    assert report.pages == len(pkg.rows("jurisdictions")) + 2
+    assert report.pages == len(pkg.rows("jurisdictions")) + 3
     return out
 
 
@@ -86,7 +87,8 @@ def test_every_jurisdiction_has_a_page_a_row_and_a_json_file(pkg: Package, site:
 
 def test_every_internal_link_resolves(site: Path) -> None:
     checked = 0
-    for page in [site / "index.html", site / "changes.html", *sorted((site / "j").glob("*.html"))]:
+    pages = [site / "index.html", site / "changes.html", site / "methods.html"]
+    for page in [*pages, *sorted((site / "j").glob("*.html"))]:
         parsed = parse(page)
         base = page.relative_to(site).as_posix()
         for link in parsed.links:
@@ -142,8 +144,13 @@ def test_jurisdiction_page_shows_status_timeline_and_every_citation(pkg: Package
 
 def test_changes_page_and_atom_feed(site: Path) -> None:
     changes = (site / "changes.html").read_text(encoding="utf-8")
-    in_effect = changes[changes.index("In effect"):]
+    in_effect = changes[changes.index("In effect"):changes.index('id="research"')]
     dates = re.findall(r'<span class="when">(\d{4}-\d{2}-\d{2})</span>', in_effect)
+    # leaving `unknown` is where the records start to know, not a law change: listed with research instead
+    assert "status-unknown" not in in_effect.split('id="change-list"')[1]
+    known = changes[changes.index('id="first-known"'):changes.index("Release notes")] if 'id="first-known"' in changes \
+        else ""
+    first_known = re.findall(r'<span class="when">', known)
     assert dates == sorted(dates, reverse=True) and "2022-08-27" in dates and "2016-05-10" in dates
     assert "Tracked bills, proposed rules and reviews" in changes and "Event th-bill" in changes
     assert '<a href="j/US-CA-san-diego.html">San Diego (California)</a>' in changes  # a city says where it is
@@ -152,14 +159,20 @@ def test_changes_page_and_atom_feed(site: Path) -> None:
     ns = {"a": "http://www.w3.org/2005/Atom"}
     feed = ET.parse(site / "feed.atom").getroot()
     entries = feed.findall("a:entry", ns)
-    assert len(entries) == len(dates) + len(re.findall(r'<span class="when">', upcoming))
+    assert len(entries) == len(dates) + len(re.findall(r'<span class="when">', upcoming)) + len(first_known)
+    assert first_known and all(
+        e.find("a:category", ns).attrib["term"] == "research"  # type: ignore[union-attr]
+        for e in entries if (e.findtext("a:title", namespaces=ns) or "").startswith("First known: "))
     titles = [e.findtext("a:title", namespaces=ns) for e in entries]
     assert "United States: legal (rules changed)" in titles
     ids = [e.findtext("a:id", namespaces=ns) for e in entries]
     assert len(set(ids)) == len(ids) and all(i and i.startswith("urn:uuid:") for i in ids)
     th = [e for e in entries if e.findtext("a:title", namespaces=ns) == "Thailand: legal → regulated"]
     assert len(th) == 1
-    assert th[0].findtext("a:updated", namespaces=ns) == "2022-08-27T00:00:00Z"
+    # dated by record time (no release published it: the build's as-of date), never by the law's own date
+    assert th[0].findtext("a:updated", namespaces=ns) == "2026-01-03T00:00:00+00:00"
+    assert all((e.findtext("a:updated", namespaces=ns) or "") <= "2026-01-03T00:00:00+00:00" for e in entries)
+    assert feed.find("a:link[@rel='self']", ns).attrib["href"] == "https://example.org/kratom/feed.atom"  # type: ignore[union-attr]
     assert th[0].find("a:link", ns).attrib["href"] == "https://example.org/kratom/j/TH.html"  # type: ignore[union-attr]
     al = next(e for e in entries if "Alabama" in (e.findtext("a:title", namespaces=ns) or ""))
     assert XSS_CITATION in (al.findtext("a:summary", namespaces=ns) or "")  # escaped by XML, read back intact
@@ -210,12 +223,12 @@ def test_rebuild_replaces_a_site_but_never_another_folder(pkg: Package, tmp_path
     precious.mkdir()
     (precious / "thesis.txt").write_text("keep me")
     with pytest.raises(ValueError, match="is not a kratom-regs site"):
-        build_site(precious)
+        build_site(precious, base_url="https://example.org/")
     assert (precious / "thesis.txt").read_text() == "keep me"
     out = tmp_path / "site"
-    build_site(out)
+    build_site(out, base_url="https://example.org/")
     (out / "stale.html").write_text("old")
-    build_site(out)
+    build_site(out, base_url="https://example.org/")
     assert (out / MARKER).is_file() and not (out / "stale.html").exists()
     with pytest.raises(ValueError, match="base-url"):
         build_site(tmp_path / "other", base_url="javascript:alert(1)")
@@ -224,13 +237,97 @@ def test_rebuild_replaces_a_site_but_never_another_folder(pkg: Package, tmp_path
 
 def test_cli_site(pkg: Package, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builder, "_maps", lambda data: ([], {}))
-    result = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "s")])
+    refused = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "s")])
+    assert refused.exit_code == 2 and "--base-url is required" in refused.output and not (tmp_path / "s").exists()
+    result = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "s"), "--base-url", "https://example.org/"])
     assert result.exit_code == 0, result.output
-    assert f"{len(pkg.rows('jurisdictions')) + 2} pages" in result.output
+    assert f"{len(pkg.rows('jurisdictions')) + 3} pages" in result.output
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "keep").write_text("")
-    bad = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "x")])
+    bad = CliRunner().invoke(main, ["site", "-o", str(tmp_path / "x"), "--base-url", "https://example.org/"])
     assert bad.exit_code == 2 and bad.output.startswith("error: ") and bad.output.count("\n") == 1
+
+
+def test_index_has_a_quotable_line_a_skip_link_and_a_text_legend(pkg: Package, site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    rows = pkg.rows("current_status")
+    states = [r for r in rows if r["level"] == "state" and r["parent_id"] == "US"]
+    banned = sum(1 for r in states if r["status"] == "banned")
+    lines = re.findall(r'<p class="quotable">([^<]*)</p>', index)
+    assert lines[0].startswith(f"As of 3 January 2026, of {len(states)} US states, DC and territories, ")
+    assert f"{banned} ban kratom" in lines[0] or (banned == 1 and "1 bans kratom" in lines[0])
+    assert lines[1].startswith("As of 3 January 2026, of ") and " countries, " in lines[1]
+    # the skip link comes before the maps and lands on the table
+    assert index.index('class="skip" href="#table"') < index.index('id="maps"') and 'id="table"' in index
+    assert index.count('class="map-legend"') == 2 and "no kratom-specific law found" in index
+
+
+def test_every_page_says_how_to_cite_it(pkg: Package, site: Path) -> None:
+    page = (site / "j" / "US-AL.html").read_text(encoding="utf-8")
+    cite = page[page.index('id="cite"'):]
+    permalink = f"https://example.org/kratom/v/{pkg.version}/j/US-AL.html"
+    assert f'href="{permalink}"' in cite
+    assert f"Alabama: kratom legal status. In: {pkg.descriptor['title']}, version {pkg.version}" in cite
+    assert "@misc{kratomregs_" in cite and "TY  - DATA" in cite and f"ET  - {pkg.version}" in cite
+    for rel in ("index.html", "changes.html", "methods.html"):
+        assert 'id="cite"' in (site / rel).read_text(encoding="utf-8"), rel
+
+
+def test_methods_page_and_researcher_downloads(pkg: Package, site: Path) -> None:
+    import pandas as pd
+
+    methods = (site / "methods.html").read_text(encoding="utf-8")
+    for anchor in ("coding", "evidence", "no-control-found", "qa", "panel"):
+        assert f'id="{anchor}"' in methods
+    index = (site / "index.html").read_text(encoding="utf-8")
+    name = f"kratom-regs-{pkg.version}"
+    for f in (f"{name}-panel-year.csv", f"{name}-panel-year.parquet", f"{name}-panel-year.dta", "CODEBOOK.md",
+              "methods.html", f"{name}.bib", f"{name}.ris", "SHA256SUMS"):
+        assert f'href="downloads/{f}"' in index and (site / "downloads" / f).is_file(), f
+    with pd.io.stata.StataReader(site / "downloads" / f"{name}-panel-year.dta") as reader:
+        frame = reader.read()
+        labels, values = reader.variable_labels(), reader.value_labels()
+    th = frame[(frame.jurisdiction_id == "TH") & (frame.period == "2023")].iloc[0]
+    assert th.status == "regulated" and th.status_code == "regulated" and th.iso3 == "THA" and th.m49 == 764
+    assert labels["status_code"].startswith("`status` as a number") and values["status_code"][3] == "banned"
+    assert values["changed_in_period"] == {0: "no", 1: "yes"}
+    sums = (site / "downloads" / "SHA256SUMS").read_text().splitlines()
+    import hashlib
+    for line in sums:
+        digest, fname = line.split("  ")
+        assert hashlib.sha256((site / "downloads" / fname).read_bytes()).hexdigest() == digest
+
+
+def test_changes_page_filters_and_keeps_research_apart(site: Path) -> None:
+    changes = (site / "changes.html").read_text(encoding="utf-8")
+    assert 'id="filter-month"' in changes and 'id="filter-change-level"' in changes and 'id="filter-place"' in changes
+    assert '<option value="2022-08">2022-08</option>' in changes
+    assert changes.index('id="law-changes"') < changes.index('id="research"')
+    assert 'data-month="2022-08" data-level="country" data-id="TH"' in changes
+
+
+def test_feed_lists_research_and_corrections_by_release_date(pkg: Package, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder, "_maps", lambda data: ([], {}))
+    monkeypatch.setattr(builder, "_record_times", lambda releases: (
+        {"TH@2022-08-27": "2025-03-01"},
+        [{"kind": "correction", "jurisdiction_id": "TH", "text": "min_age 20 → 18", "version": "0.2.0",
+          "released_date": "2025-06-01"},
+         {"kind": "research", "jurisdiction_id": "US-CA-san-diego", "text": "first coded", "version": "0.3.0",
+          "released_date": "2099-01-01"}]))
+    build_site(tmp_path / "s", base_url="https://example.org/")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = ET.parse(tmp_path / "s" / "feed.atom").getroot().findall("a:entry", ns)
+    by_title = {e.findtext("a:title", namespaces=ns): e for e in entries}
+    assert by_title["Thailand: legal → regulated"].findtext("a:updated", namespaces=ns) == "2025-03-01T00:00:00+00:00"
+    corr = by_title["Correction: Thailand"]
+    assert corr.findtext("a:updated", namespaces=ns) == "2025-06-01T00:00:00+00:00"
+    assert corr.find("a:category", ns).attrib["term"] == "correction"  # type: ignore[union-attr]
+    future = by_title["Newly researched: San Diego (California)"].findtext("a:updated", namespaces=ns) or ""
+    assert future[:10] <= dt.date.today().isoformat()  # never a future date
+    changes = (tmp_path / "s" / "changes.html").read_text(encoding="utf-8")
+    research = changes[changes.index('id="research"'):]
+    assert "Correction:" in research and "min_age 20 → 18" in research and "Newly researched:" in research
 
 
 # -- in a real browser ----------------------------------------------------------------------------------------
@@ -287,6 +384,48 @@ def test_browser_pages_load_without_console_errors(server: str, browser_page: tu
     page.goto(server + "j/US-AL.html")
     assert page.locator("p.summary").inner_text() == XSS  # shown as text, never run
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+
+
+PHONE_PAGES = ("index.html", "changes.html", "methods.html", "j/US-AL.html", "j/TH.html", "j/US-CA-san-diego.html",
+               "j/US.html")
+
+
+@pytest.mark.parametrize("width", [320, 390, 420])
+def test_browser_no_horizontal_overflow_on_a_phone(server: str, browser_page: tuple, width: int) -> None:
+    page, errors = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    for rel in PHONE_PAGES:
+        page.goto(server + rel, wait_until="load")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{rel} is {wide} px wide at {width} px"
+        offenders = page.evaluate("""w => Array.from(document.querySelectorAll('main *'))
+            .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.skip')).length""", width)
+        assert offenders == 0, f"{rel}: {offenders} elements reach past {width} px"
+    page.goto(server + "j/TH.html")
+    for label in ("Since", "Law", "Confidence"):  # the fact card shows every fact, not cut off
+        dd = page.locator(f"dl.facts dt:text-is('{label}') + dd")
+        box = dd.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, label
+    page.goto(server + "index.html")
+    status = page.locator("#jurisdictions tbody tr:visible td.st").first
+    assert status.is_visible() and (status.bounding_box() or {"x": 1e9})["x"] < width  # the status is on screen
+    assert page.locator("ul.map-legend").first.is_visible()
+    assert errors == []
+
+
+def test_browser_change_filters_work(server: str, browser_page: tuple) -> None:
+    page, errors = browser_page
+    page.goto(server + "changes.html")
+    items = page.locator("#change-list li:visible")
+    total = items.count()
+    page.select_option("#filter-place", "TH")
+    assert items.count() == 2 and all("Thailand" in t for t in items.all_inner_texts())  # 1979 is "first known"
+    page.select_option("#filter-month", "2022-08")
+    assert items.count() == 1 and page.locator("#change-count").inner_text() == "1 shown"
+    page.select_option("#filter-place", "")
+    page.select_option("#filter-month", "")
+    assert items.count() == total
+    assert errors == []
 
 
 def test_browser_filter_and_sort_work(server: str, browser_page: tuple) -> None:

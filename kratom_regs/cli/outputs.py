@@ -46,7 +46,7 @@ def export(fmt: str, output: Path, as_of: str | None, data_version: str | None, 
 @click.option("--jurisdiction", "ids", multiple=True, help="Only this jurisdiction: a name, ISO code or alias "
               "(repeatable).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="A .csv or .parquet file.")
+              help="A .csv, .parquet or .dta (Stata, with variable and value labels) file.")
 @_source_options
 def panel(freq: str, start: str, end: str | None, levels: tuple[str, ...], ids: tuple[str, ...], output: Path,
           data_version: str | None, package_dir: Path | None) -> None:
@@ -93,4 +93,21 @@ def codebook(root: Path, check: bool) -> None:
     click.echo(f"wrote {write(root)}")
 
 
-COMMANDS: list[click.Command] = [export, panel, serve, codebook]
+@click.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the kit into (created if missing).")
+@_source_options
+def kit(output: Path, data_version: str | None, package_dir: Path | None) -> None:
+    """The researcher's kit: yearly panel (CSV, Parquet, labelled Stata .dta), codebook, methods, changelog,
+    CITATION.cff, BibTeX, RIS and SHA256SUMS; the same files as the site's downloads and the GitHub release."""
+    from kratom_regs.outputs.kit import write_kit
+    from kratom_regs.outputs.site.builder import render_methods
+
+    pkg = _open(data_version, package_dir)
+    made = write_kit(pkg, output, render_methods(pkg, None))
+    click.echo(f"wrote {output}: " + ", ".join(sorted(made.files)))
+    for line in made.missing:
+        click.echo(f"not written: {line}", err=True)
+
+
+COMMANDS: list[click.Command] = [export, panel, serve, codebook, kit]

@@ -68,7 +68,7 @@ def releases_cmd(root: Path | None, as_json: bool) -> None:
     """Every stored release with its dates and sha256, each checked byte for byte (exit 1 if one is damaged)."""
     from dataclasses import asdict
 
-    from kratom_regs.releases.cut import verify_release
+    from kratom_regs.releases.history import verify_release
     from kratom_regs.releases.ledger import read_ledger
 
     where = _where(root)
@@ -129,8 +129,8 @@ def diff(a: str, b: str, root: Path | None, as_json: bool) -> None:
 def changes(since: str, root: Path | None, as_json: bool) -> None:
     """Laws that took effect since a date (valid time), apart from what releases published since then (record time)."""
     from kratom_regs.loader import parse_day
-    from kratom_regs.releases.cut import history
     from kratom_regs.releases.diff import KIND_TITLES, changes_since
+    from kratom_regs.releases.history import history
 
     out = changes_since(parse_day(since), history(_where(root)))
     if as_json:

@@ -25,7 +25,8 @@ def map_(region: str, as_of: str | None, output: Path, data_version: str | None)
 @click.command("site")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the site into (replaced whole; must be new, empty or an earlier site).")
-@click.option("--base-url", default="", help="Where the site will be served (https://...): makes feed links absolute.")
+@click.option("--base-url", default="", help="Where the site will be served (https://.../), required: the Atom "
+              "feed and each page's permalink are absolute links.")
 @click.option("--version", "data_version", help="Build the site for this past release.")
 def site(output: Path, base_url: str, data_version: str | None) -> None:
     """Build the static website: maps, table, a page per jurisdiction, changes, Atom feed, JSON API, downloads."""
@@ -35,6 +36,8 @@ def site(output: Path, base_url: str, data_version: str | None) -> None:
     click.echo(f"wrote {output}: {report.pages} pages, {len(report.downloads)} downloads")
     if report.missing_downloads:
         click.echo("not built (install kratom-regs[outputs]): " + ", ".join(report.missing_downloads), err=True)
+    for note in report.notes:
+        click.echo(f"not in the downloads: {note}", err=True)
 
 
 COMMANDS: list[click.Command] = [map_, site]

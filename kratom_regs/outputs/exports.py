@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import json
 import os
 import tempfile
@@ -360,6 +361,38 @@ def _table_order(view: ExportView) -> list[str]:
     return done
 
 
+#: Tables with more columns than this get their column meanings folded away in Datasette (see below).
+_SHOWN_COLUMNS = 12
+
+#: Canned queries for the two questions people bring (Datasette shows each as a form).
+CANNED_QUERIES: dict[str, dict[str, Any]] = {
+    "status_on_a_date": {
+        "title": "Status on a date",
+        "description": "The status of every place (or one: an id such as US-LA, or a name) in force on a day "
+                       "(YYYY-MM-DD), with its confidence and the status period that carries the law.",
+        "sql": "select p.jurisdiction_id, j.name, j.level, p.status, p.valid_from, p.valid_to, p.confidence, "
+               "p.period_id from status_periods p join jurisdictions j on j.jurisdiction_id = p.jurisdiction_id "
+               "where (p.valid_from is null or p.valid_from <= :date) and (p.valid_to is null or p.valid_to > :date) "
+               "and (:place = '' or p.jurisdiction_id = :place or j.name = :place) order by j.level, j.name",
+    },
+    "current_law_with_citation": {
+        "title": "Current law with its citation",
+        "description": "Every place's status today with the law that set it, its official citation and a link "
+                       "(leave status empty for all; or banned, restricted, regulated, legal, unknown).",
+        "sql": "select c.jurisdiction_id, c.name, c.level, c.status, c.valid_from, c.confidence, "
+               "c.last_verified_date, e.title as law, c.official_citation, c.citation_url from current_status c "
+               "left join events e on e.event_id = c.start_event_id where (:status = '' or c.status = :status) "
+               "order by c.level, c.name",
+    },
+}
+
+
+def short_description(text: str, limit: int = 90) -> str:
+    """A column meaning's first sentence, cut at a word: Datasette shows them all above the data."""
+    first = text.split(". ")[0].rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def datasette_metadata(view: ExportView, database: str) -> dict[str, Any]:
     """What Datasette shows: titles, descriptions, column meanings, license, source, facets and labels."""
     desc = view.pkg.descriptor
@@ -367,11 +400,15 @@ def datasette_metadata(view: ExportView, database: str) -> dict[str, Any]:
     tables: dict[str, Any] = {}
     for n in view.names:
         res = view.pkg.resource(n)
-        t: dict[str, Any] = {
-            "title": res.get("title", n),
-            "description": str(res.get("description", "")),
-            "columns": {f["name"]: f.get("description", "") for f in view.fields(n)},
-        }
+        t: dict[str, Any] = {"title": res.get("title", n)}
+        columns = {f["name"]: short_description(str(f.get("description", ""))) for f in view.fields(n)}
+        if len(columns) <= _SHOWN_COLUMNS:
+            t["description"], t["columns"] = str(res.get("description", "")), columns
+        else:  # Datasette lists column meanings above the rows: a wide table's would push its data off screen
+            meanings = "".join(f"<dt>{html.escape(c)}</dt><dd>{html.escape(d)}</dd>" for c, d in columns.items())
+            t["description_html"] = (f"<p>{html.escape(str(res.get('description', '')))}</p><details><summary>"
+                                     f"What each of the {len(columns)} columns means</summary><dl>{meanings}</dl>"
+                                     "</details>")
         if n in LABEL_COLUMNS:
             t["label_column"] = LABEL_COLUMNS[n]
         if n in FTS_COLUMNS:
@@ -388,7 +425,8 @@ def datasette_metadata(view: ExportView, database: str) -> dict[str, Any]:
         "license": lic.get("name", ""),
         "license_url": lic.get("path", ""),
         "source": str(desc.get("citation", "")),
-        "databases": {database: {"title": desc.get("title", database), "tables": tables}},
+        "databases": {database: {"title": desc.get("title", database), "tables": tables,
+                                 "queries": CANNED_QUERIES}},
     }
     if desc.get("homepage"):
         meta["source_url"] = desc["homepage"]

@@ -10,6 +10,7 @@ because `import kratom_regs` must stay light.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import math
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from kratom_regs.fsutil import write_bytes_atomic
 from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.rules import period_on
+from kratom_regs.textsafe import inert
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Confidence, Status
 
 if TYPE_CHECKING:
@@ -413,7 +415,18 @@ def safe_html(spec: dict[str, Any]) -> str:
                     ("\u2029", "\\u2029")):
         payload = payload.replace(ch, esc)
     page = page.replace(spec_line, f"const spec = {payload};", 1)
-    return page.replace(opts_line, f"const opts = {json.dumps(_OPTIONS)};", 1)
+    page = page.replace(opts_line, f"const opts = {json.dumps(_OPTIONS)};", 1)
+    # vl-convert's page is titled "Chart" with no language: a tab, a bookmark or a screen reader needs more.
+    title = spec.get("title", {})
+    text = title.get("text", "") if isinstance(title, dict) else str(title)
+    name = f"{html.escape(inert(str(text)))} · kratom-regs" if text else "kratom-regs map"
+    if page.count("<title>Chart</title>") != 1 or not page.startswith("<!DOCTYPE html>\n<html>"):
+        raise RuntimeError("vl-convert's HTML template changed: cannot title the map page")
+    page = page.replace("<title>Chart</title>", f"<title>{name}</title>", 1)
+    # the chart is drawn at a fixed width: on a phone it shrinks to the screen instead of scrolling sideways
+    page = page.replace("</style>", "  #vega-chart, #vega-chart svg { max-width: 100%; height: auto; }\n"
+                        "    body { margin: 0; overflow-wrap: anywhere; }\n    </style>", 1)
+    return page.replace("<html>", '<html lang="en">', 1)
 
 
 def write_map(region: str, output: Path, *, as_of: str | None = None, version: str | None = None) -> Path:

@@ -16,10 +16,11 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kratom_regs.loader import Package, parse_day
+from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.rules import covers
-from kratom_regs.vocab import VARIABLES
+from kratom_regs.vocab import STATUS_CODES, VARIABLES
 
 FREQS = ("year", "quarter", "month")
 #: status_periods columns that are not coded variables.
@@ -39,11 +40,20 @@ PANEL_FIELDS: tuple[PanelField, ...] = (
     PanelField("name", "string", "The jurisdiction's English name."),
     PanelField("level", "string", "Tier of government: international, country, state, county or city."),
     PanelField("parent_id", "string", "The jurisdiction one tier up."),
+    PanelField("iso3", "string", "Merge key: ISO 3166-1 alpha-3 code of a country or of a US territory (PRI, GUM, "
+               "VIR, ASM, MNP); empty for other levels."),
+    PanelField("m49", "integer", "Merge key: UN M49 numeric code (the ISO 3166-1 numeric code) of a country or US "
+               "territory; empty for other levels and for Kosovo, which has none."),
+    PanelField("fips", "string", "Merge key: two-digit US state FIPS code of a US state, DC or territory; empty for "
+               "other levels."),
     PanelField("period", "string", "The calendar period: 2019 (year), 2019-Q2 (quarter) or 2019-06 (month)."),
     PanelField("period_start", "date", "First day of the calendar period."),
     PanelField("period_end", "date", "Last day of the calendar period (inclusive)."),
 )
 TRAILING_FIELDS: tuple[PanelField, ...] = (
+    PanelField("status_code", "integer", "`status` as a number for models and Stata: "
+               + ", ".join(f"{code} = {name}" for name, code in STATUS_CODES.items())
+               + "; empty (Stata missing) for unknown, which is not a point on that scale."),
     PanelField("confidence", "string", "Confidence of the status period in force on period_end."),
     PanelField("period_id", "string", "The status period in force on period_end (status_periods.csv), which "
                "carries the law and the citations."),
@@ -94,6 +104,28 @@ def _in_force(periods: list[tuple[dt.date, dt.date, dict[str, str]]], day: dt.da
     raise ValueError(f"status periods do not cover {day}")  # a valid package covers every day
 
 
+def merge_keys(jid: str, level: str) -> dict[str, object]:
+    """ISO alpha-3, UN M49 and US FIPS codes for a country, a US state or a US territory (None elsewhere)."""
+    import pycountry
+
+    from kratom_regs.outputs.maps import FIPS_TO_USPS, US_TERRITORIES
+
+    keys: dict[str, object] = {"iso3": None, "m49": None, "fips": None}
+    code = jid
+    if level == "state" and jid.startswith("US-"):
+        usps = jid[3:]
+        keys["fips"] = next((f for f, u in FIPS_TO_USPS.items() if u == usps), None)
+        if usps not in US_TERRITORIES:  # US-CA is California, never the ISO 3166-1 code CA (Canada)
+            return keys
+        code = usps  # a territory (PR, GU, ...) also has an ISO 3166-1 country code
+    elif level != "country":
+        return keys
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if country is not None:
+        keys["iso3"], keys["m49"] = country.alpha_3, int(country.numeric)
+    return keys
+
+
 def variables(pkg: Package) -> list[str]:
     """The coded variables of this package's status periods, in published order."""
     return [f["name"] for f in pkg.resource("status_periods")["schema"]["fields"] if f["name"] in VARIABLES]
@@ -116,6 +148,7 @@ def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.dat
     names = variables(pkg)
     rows: list[dict[str, object]] = []
     for j in juris:
+        keys = merge_keys(j["jurisdiction_id"], j["level"])
         periods = [(*_bounds(p), p) for p in pkg.period_rows(j["jurisdiction_id"])]
         for label, ps, pe in cal:
             at_end, at_start = _in_force(periods, pe), _in_force(periods, ps)
@@ -127,7 +160,8 @@ def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.dat
             )
             rows.append({
                 "jurisdiction_id": j["jurisdiction_id"], "name": j["name"], "level": j["level"],
-                "parent_id": j["parent_id"], "period": label, "period_start": ps, "period_end": pe, **values,
+                "parent_id": j["parent_id"], **keys, "period": label, "period_start": ps, "period_end": pe, **values,
+                "status_code": STATUS_CODES.get(at_end["status"]),
                 "confidence": at_end["confidence"], "period_id": at_end["period_id"],
                 "start_status": at_start["status"], "changed_in_period": at_start["period_id"] != at_end["period_id"],
                 "share_in_force": round(days / ((pe - ps).days + 1), 6),
@@ -143,7 +177,7 @@ def _field_types(pkg: Package) -> dict[str, str]:
 
 
 def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path) -> Path:
-    """CSV (the default) or Parquet, chosen by the file's suffix."""
+    """CSV (the default), Parquet or Stata .dta (labelled), chosen by the file's suffix."""
     from kratom_regs.build.package import to_csv
     from kratom_regs.fsutil import write_bytes_atomic
     from kratom_regs.outputs.exports import license_name, shareable, typed
@@ -174,4 +208,84 @@ def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path) -> Pa
         build_in_temp(output, lambda p: pq.write_table(pa.Table.from_pydict(data, schema=schema), str(p)))
         shareable(output)
         return output
-    raise ValueError(f"write the panel to a .csv or .parquet file, not {output.name!r}")
+    if suffix == ".dta":
+        from kratom_regs.outputs.exports import build_in_temp
+
+        frame, variable_labels, value_labels = stata_frame(pkg, rows)
+        note = (f"kratom-regs {pkg.version}, data as of {pkg.as_of}; {license_name(pkg)}")[:80]
+        build_in_temp(output, lambda p: frame.to_stata(
+            p, write_index=False, version=118, data_label=note, variable_labels=variable_labels,
+            value_labels=value_labels, convert_dates={c: "td" for c in columns(pkg) if _field_types(pkg)[c] == "date"}))
+        shareable(output)
+        return output
+    raise ValueError(f"write the panel to a .csv, .parquet or .dta file, not {output.name!r}")
+
+
+def _description(pkg: Package) -> dict[str, str]:
+    out = {f.name: f.description for f in (*PANEL_FIELDS, *TRAILING_FIELDS)}
+    out.update({f["name"]: f.get("description", "") for f in pkg.resource("status_periods")["schema"]["fields"]
+                if f["name"] in VARIABLES})
+    return out
+
+
+def stata_frame(pkg: Package, rows: list[dict[str, object]]) -> tuple[Any, dict[str, str], dict[str, dict[int, str]]]:
+    """The panel as Stata wants it: booleans 0/1 with yes/no labels, status_code labelled, dates as dates.
+
+    Stata's variable labels hold 80 characters, so each is the first sentence of the column's description,
+    cut at a word; the codebook in the same download has the rest.
+    """
+    import pandas as pd
+
+    from kratom_regs.outputs.exports import short_description, typed
+
+    cols, types, desc = columns(pkg), _field_types(pkg), _description(pkg)
+    data: dict[str, list[object]] = {}
+    for c in cols:
+        values = [typed(r[c], types[c]) if isinstance(r[c], str) else r[c] for r in rows]
+        if types[c] == "boolean":
+            data[c] = [None if v is None else int(bool(v)) for v in values]
+        elif types[c] == "number":
+            data[c] = [float("nan") if v is None else float(v) for v in values]  # type: ignore[arg-type]
+        elif types[c] in ("integer", "date"):
+            data[c] = values
+        else:
+            data[c] = ["" if v is None else str(v) for v in values]
+    frame = pd.DataFrame(data, columns=cols)
+    dates = [c for c in cols if types[c] == "date"]
+    for c in dates:
+        frame[c] = pd.to_datetime(frame[c])
+    value_labels: dict[str, dict[int, str]] = {"status_code": {code: name for name, code in STATUS_CODES.items()}}
+    for c in cols:
+        if types[c] == "boolean":
+            value_labels[c] = {0: "no", 1: "yes"}
+        if types[c] in ("boolean", "integer"):
+            # whole numbers stay whole: Int8/Int32 with missing values become Stata's missing, not 0
+            frame[c] = frame[c].astype("Int8" if types[c] == "boolean" else "Int32")
+
+    return frame, {c: short_description(desc.get(c, ""), 80) for c in cols}, value_labels
+
+
+def panel(freq: str = "year", start: str | dt.date = "2000-01-01", end: str | dt.date | None = None, *,
+          level: str | tuple[str, ...] | None = None, jurisdiction: str | tuple[str, ...] | None = None,
+          version: str | None = None) -> Any:
+    """The research panel as a pandas DataFrame: the rows of `kratom-regs panel` (end-of-period rule; see the codebook).
+
+    `level` and `jurisdiction` take one value or a tuple, like the CLI's repeatable --level and --jurisdiction.
+    Columns are typed (dates, booleans, numbers); `end` defaults to the data's as-of date.
+    """
+    import pandas as pd
+
+    from kratom_regs.vocab import Level
+
+    levels = (level,) if isinstance(level, str) else tuple(level or ())
+    bad = [lv for lv in levels if lv not in Level.values()]
+    if bad:
+        raise ValueError(f"level must be one of {', '.join(Level.values())}, not {', '.join(bad)}")
+    ids = (jurisdiction,) if isinstance(jurisdiction, str) else tuple(jurisdiction or ())
+    pkg = get_package(version)
+    rows = build_panel(pkg, freq, start, end, levels=levels, ids=ids)
+    frame, _, _ = stata_frame(pkg, rows)
+    for c in frame.columns:
+        if str(frame[c].dtype) == "Int8":  # booleans: 0/1 is Stata's convention, Python's is True/False
+            frame[c] = frame[c].astype("boolean")
+    return pd.DataFrame(frame)

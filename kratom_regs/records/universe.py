@@ -53,6 +53,22 @@ COMMON_ALIASES: dict[str, list[str]] = {
     INTERNATIONAL_ID: ["International", "UN", "United Nations"],
 }
 
+#: The name a newspaper prints where ISO's reference name is inverted or formal ("Congo, The Democratic
+#: Republic of the"). The ISO name stays an alias, so it still resolves and is still searchable.
+CUSTOMARY_NAMES: dict[str, str] = {
+    "CD": "Democratic Republic of the Congo",
+    "CG": "Republic of the Congo",
+    "RU": "Russia",
+    "BN": "Brunei",
+    "FM": "Micronesia",
+    "PS": "Palestine",
+    "VA": "Vatican City",
+    "VG": "British Virgin Islands",
+    "FK": "Falkland Islands",
+    "SX": "Sint Maarten",
+    "BQ": "Caribbean Netherlands",
+}
+
 _SUBDIVISION_TYPE = {"State": "state", "District": "district", "Outlying area": "territory"}
 
 
@@ -73,7 +89,7 @@ def _country_rows() -> dict[str, JurisdictionInfo]:
     for c in pycountry.countries:
         if c.alpha_2 in US_TERRITORY_CODES:
             continue
-        name = getattr(c, "common_name", None) or c.name
+        name = CUSTOMARY_NAMES.get(c.alpha_2) or getattr(c, "common_name", None) or c.name
         aliases = sorted({a for a in (c.name, getattr(c, "official_name", None), c.alpha_3) if a and a != name})
         rows[c.alpha_2] = JurisdictionInfo(c.alpha_2, name, Level.COUNTRY, None, None, aliases)
     for code, (name, aliases) in EXTRA_COUNTRIES.items():
@@ -120,6 +136,6 @@ def base_jurisdictions() -> dict[str, JurisdictionInfo]:
         extra = COMMON_ALIASES.get(jid, [])
         out[jid] = JurisdictionInfo(
             info.jurisdiction_id, info.name, info.level, info.parent_id, info.subdivision_type,
-            sorted(set(info.aliases) | set(extra)),
+            sorted((set(info.aliases) | set(extra)) - {info.name}),
         )
     return out

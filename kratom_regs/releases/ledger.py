@@ -42,7 +42,7 @@ ARCHIVE_NAME = "kratom-regs-{version}.zip"
 DELTA_SUFFIX = ".delta"
 BUMPS = ("patch", "minor", "major")
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-_PKG_ROOT = Path(__file__).resolve().parent
+_PKG_ROOT = Path(__file__).resolve().parents[1]  # the kratom_regs folder (this file is in releases/)
 
 
 class ReleaseError(KratomRegsError):

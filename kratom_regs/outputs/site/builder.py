@@ -51,6 +51,7 @@ class SiteReport:
     pages: int = 0
     downloads: list[str] = field(default_factory=list)
     missing_downloads: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # kit files this build could not include, each with why
 
 
 def safe_url(url: str | None) -> str | None:
@@ -137,13 +138,64 @@ def _gather(pkg: Package, version: str | None) -> _Data:
 
 # -- pages -------------------------------------------------------------------------------------------------------
 
+#: How the quotable line says each status of a place (plural subject: "6 US states ban kratom").
+_QUOTE_VERBS = {"banned": "ban kratom", "restricted": "restrict its sale or import",
+                "regulated": "regulate it with kratom-specific rules",
+                "legal": "have no kratom-specific law that we found", "unknown": "are not yet researched"}
+
+
+def quotable(data: _Data) -> list[str]:
+    """One sentence per level a journalist can quote as it stands, counted from the rows the table shows.
+
+    The low-confidence share is said in the same sentence: "have no law that we found" rests mostly on
+    lists nobody read in full, and a quote must not state more than the records know.
+    """
+    def counts(rows: list[dict[str, Any]]) -> str:
+        parts = []
+        for status in Status.values():
+            these = [r for r in rows if r["status"] == status]
+            if not these:
+                continue
+            n, low = len(these), sum(1 for r in these if r["confidence"] == "low")
+            verb = _QUOTE_VERBS[status]
+            if n == 1:
+                verb = verb.replace("ban ", "bans ").replace("restrict ", "restricts ").replace(
+                    "regulate ", "regulates ").replace("have ", "has ").replace("are ", "is ")
+            parts.append(f"{n} {verb}" + (f" ({low} of them low confidence)" if low and status != "unknown" else ""))
+        return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+    day = dt.date.fromisoformat(data.pkg.as_of)
+    when = f"As of {day.day} {day:%B %Y}"
+    states = [r for r in data.rows if r["level"] == "state" and r["parent_id"] == "US"]
+    countries = [r for r in data.rows if r["level"] == "country"]
+    lines = []
+    if states:
+        lines.append(f"{when}, of {len(states)} US states, DC and territories, {counts(states)}.")
+    if countries:
+        lines.append(f"{when}, of {len(countries)} countries, {counts(countries)}; each under national law.")
+    return lines
+
+
 
 def _site_vars(pkg: Package) -> dict[str, Any]:
     return {"title": SITE_TITLE, "version": pkg.version, "as_of": pkg.as_of,
             "citation": pkg.descriptor.get("citation", "")}
 
 
-def _jurisdiction_page(env: Any, data: _Data, jid: str) -> str:
+def page_cite(pkg: Package, base_url: str, rel: str, page_title: str | None) -> dict[str, str]:
+    """The "cite this page" block: text, BibTeX and RIS naming the data version, and a permalink to it.
+
+    The permalink points into v/<version>/, where the release workflow publishes every version's site,
+    so a citation keeps showing what the author saw after later releases replace the front page.
+    """
+    from kratom_regs.releases import citation
+
+    permalink = f"{base_url}v/{pkg.version}/{rel}"
+    c = citation.cite_for(pkg.descriptor, permalink, page_title=page_title)
+    return {"text": citation.text(c), "bibtex": citation.bibtex(c), "ris": citation.ris(c), "permalink": permalink}
+
+
+def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
     d = data.details[jid]
     cur = d["current"]
     juris = data.pkg.index["juris"]
@@ -170,6 +222,7 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str) -> str:
     events = [{**e, "citations": _cites(e["citations"])} for e in d["history"]["events"]]
     return str(env.get_template("jurisdiction.html").render(
         site=_site_vars(data.pkg), root="../",
+        pagecite=page_cite(data.pkg, base_url, f"j/{jid}.html", f"{cur['name']}: kratom legal status"),
         j={"jurisdiction_id": jid, "name": cur["name"], "level": cur["level"], "aliases": d["aliases"],
            "notes": d["notes"]},
         cur=cur, status_meaning=Status(cur["status"]).definition,  # type: ignore[attr-defined]
@@ -202,7 +255,8 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
                 continue
             law = after["law"]
             changes.append({
-                "jurisdiction_id": jid, "name": _place(r), "date": after["valid_from"], "period_id": after["period_id"],
+                "jurisdiction_id": jid, "name": _place(r), "level": r["level"], "date": after["valid_from"],
+                "period_id": after["period_id"],
                 "before": before["status"], "after": after["status"],
                 "law": f"{law['official_citation']}: {law['title']}" if law else "the earlier rule lapsed",
             })
@@ -220,40 +274,113 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     return past, upcoming, tracked
 
 
-def _atom(data: _Data, changes: list[dict[str, Any]], base_url: str) -> bytes:
-    """An Atom 1.0 feed of status changes; ids are stable UUIDs derived from the period id."""
-    import xml.etree.ElementTree as ET
+def release_history(pkg: Package) -> list[tuple[Any, Package]]:
+    """The stored releases up to this package's version (oldest first), or none when it is not one of them.
 
-    ns = "http://www.w3.org/2005/Atom"
-    ET.register_namespace("", ns)
+    Record time (when a change was published) comes only from the ledger; a package that is not in it
+    (a test build, a folder) has no publication history, and its changes are dated by its as-of date.
+    """
+    from kratom_regs.releases.history import history
+    from kratom_regs.releases.ledger import read_ledger, releases_path
 
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
-        if text is not None:
-            el.text = inert(text)  # a control character would make the feed malformed XML
-        return el
+    where = releases_path()
+    ledger = read_ledger(where)
+    versions = [i.version for i in ledger]
+    if pkg.version not in versions or ledger[versions.index(pkg.version)].as_of != pkg.as_of:
+        return []
+    return history(where)[: versions.index(pkg.version) + 1]
 
+
+def _record_times(releases: list[tuple[Any, Package]]) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """When each status period was first published as it stands, and every research or correction entry."""
+    from kratom_regs.releases.diff import changes_since
+
+    if not releases:
+        return {}, []
+    out = changes_since(dt.date.min, releases)
+    published = {}
+    for c in out["law_changes"]:
+        first = c["period_first_published"]
+        if first:
+            published[f"{c['jurisdiction_id']}@{c['valid_from']}"] = first["released_date"]
+    notes = []
+    for r in out["published"]:
+        if r["first_release"]:
+            continue  # the first release researched everything at once: one entry per place says nothing
+        for c in r["changes"]:
+            if c["kind"] in ("research", "correction"):
+                notes.append({"kind": c["kind"], "jurisdiction_id": c["jurisdiction_id"], "text": c["text"],
+                              "version": r["version"], "released_date": r["released_date"]})
+    return published, notes
+
+
+def _atom(data: _Data, changes: list[dict[str, Any]], notes: list[dict[str, Any]], base_url: str,
+          today: dt.date | None = None) -> bytes:
+    """The Atom feed (feedgen): law changes, new research and corrections, each dated by record time.
+
+    `updated` is when the entry was published (its release date, or this build's as-of date for what no
+    release has published yet), never the day a law takes effect and never after today; links are
+    absolute from the configured base URL; ids are stable UUIDs, so a reader never sees an entry twice.
+    """
+    from kratom_regs.outputs.exports import needs_extra
+
+    with needs_extra("feedgen"):
+        from feedgen.feed import FeedGenerator
+
+    if not base_url:
+        raise ValueError("the Atom feed needs absolute links: give --base-url (where the site will be served)")
+    limit = (today or dt.date.today()).isoformat()
     home = str(data.pkg.descriptor.get("homepage") or "https://github.com/kratom-regs/kratom-regs")
-    feed = ET.Element(f"{{{ns}}}feed")
-    sub(feed, "title", "kratom-regs: changes in the legal status of kratom")
-    sub(feed, "id", f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#changes')}")
-    sub(feed, "updated", f"{data.pkg.as_of}T00:00:00Z")
-    sub(feed, "link", rel="alternate", type="text/html", href=f"{base_url}changes.html")
-    sub(feed, "link", rel="self", type="application/atom+xml", href=f"{base_url}feed.atom")
-    author = sub(feed, "author")
-    sub(author, "name", "kratom-regs contributors")
-    sub(feed, "rights", "Data CC BY 4.0. Not legal advice.")
+
+    def stamp(day: str) -> dt.datetime:
+        return dt.datetime.combine(dt.date.fromisoformat(min(day, limit)), dt.time(), dt.UTC)
+
+    def t(text: str) -> str:
+        return inert(text)  # a control character would make the feed malformed XML
+
+    entries = []
     for c in changes:
-        entry = sub(feed, "entry")
-        sub(entry, "title", _change_title(c))
-        sub(entry, "id", f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#period/' + c['period_id'])}")
-        sub(entry, "updated", f"{c['date']}T00:00:00Z")
-        sub(entry, "link", rel="alternate", type="text/html", href=f"{base_url}j/{c['jurisdiction_id']}.html")
         was = "unchanged, but the rules changed" if c["before"] == c["after"] else f"was {c['before']}"
-        sub(entry, "summary", f"From {c['date']}, the status of kratom in {c['name']} is {c['after']} "
-                              f"({was}). Law: {c['law']}.")
-    ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+        if c.get("first_known"):
+            title = f"First known: {c['name']} is {c['after']}"
+            summary = (f"The records know the status of kratom in {c['name']} from {c['date']}: {c['after']}; "
+                       f"before that they do not say. Law: {c['law']}.")
+        else:
+            title = _change_title(c)
+            summary = f"From {c['date']}, the status of kratom in {c['name']} is {c['after']} ({was}). Law: {c['law']}."
+        entries.append({
+            "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#period/' + c['period_id'])}",
+            "title": title, "updated": c["recorded"], "category": "research" if c.get("first_known") else "law",
+            "link": f"{base_url}j/{c['jurisdiction_id']}.html", "summary": summary,
+        })
+    for n in notes:
+        label = "Newly researched" if n["kind"] == "research" else "Correction"
+        key = f"#{n['kind']}/{n['version']}/{n['jurisdiction_id']}/{n['text']}"
+        entries.append({
+            "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + key)}",
+            "title": f"{label}: {n['name']}", "updated": n["released_date"], "category": n["kind"],
+            "link": f"{base_url}j/{n['jurisdiction_id']}.html" if n["has_page"] else f"{base_url}changes.html",
+            "summary": f"{label} in release {n['version']} ({n['released_date']}): {n['text']}",
+        })
+    entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
+    fg = FeedGenerator()
+    fg.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#changes')}")
+    fg.title("kratom-regs: changes in the legal status of kratom")
+    fg.author({"name": "kratom-regs contributors"})
+    fg.link(href=f"{base_url}changes.html", rel="alternate", type="text/html")
+    fg.link(href=f"{base_url}feed.atom", rel="self", type="application/atom+xml")
+    fg.rights("Data CC BY 4.0. Not legal advice.")
+    fg.language("en")
+    fg.updated(stamp(max([data.pkg.as_of, *(e["updated"] for e in entries)])))
+    for e in reversed(entries):  # feedgen prepends: add oldest first so the file reads newest first
+        fe = fg.add_entry()
+        fe.id(e["id"])
+        fe.title(t(e["title"]))
+        fe.updated(stamp(e["updated"]))
+        fe.link(href=e["link"], rel="alternate", type="text/html")
+        fe.category(term=e["category"])
+        fe.summary(t(e["summary"]))
+    return bytes(fg.atom_str(pretty=True))
 
 
 # -- JSON API ----------------------------------------------------------------------------------------------------
@@ -289,6 +416,13 @@ def _json(doc: Any) -> bytes:
 
 
 # -- maps and downloads ------------------------------------------------------------------------------------------
+
+
+def _legend_items() -> list[tuple[str, str]]:
+    """The map legend as text, shown under the map on a phone where the drawn legend is too small to read."""
+    from kratom_regs.outputs.maps import LEGEND_MEANINGS
+
+    return [(s, LEGEND_MEANINGS[s]) for s in Status.values()]
 
 
 def _maps(data: _Data) -> tuple[list[dict[str, str]], dict[str, bytes]]:
@@ -346,11 +480,41 @@ def _downloads(data: _Data, folder: Path) -> tuple[list[dict[str, str]], list[st
     return links, missing
 
 
+def render_methods(pkg: Package, cite: dict[str, str] | None, root: str = "") -> bytes:
+    """The methods page (prose in templates/methods.html); without `cite` for the kit, which has no permalink."""
+    return str(_env().get_template("methods.html").render(
+        site=_site_vars(pkg), root=root, pagecite=cite, statuses=list(Status.describe().items()),
+        unknown_in_short=UNKNOWN_IN_SHORT)).encode("utf-8")
+
+
+_KIT_LABELS = {".csv": "Panel, one row per place and year (CSV)", ".parquet": "Panel (Parquet)",
+               ".dta": "Panel for Stata, with variable and value labels (.dta)", ".bib": "Citation (BibTeX)",
+               ".ris": "Citation (RIS: Zotero, EndNote, Mendeley)", ".cff": "Citation (CITATION.cff)",
+               ".md": "", ".html": "Methods (this site's methods page, offline)"}
+
+
+def _kit_downloads(data: _Data, folder: Path, methods: bytes) -> tuple[list[dict[str, str]], list[str]]:
+    """The researcher's kit (outputs/kit.py) as downloads: the same files the GitHub release carries."""
+    from kratom_regs.outputs.kit import SUMS, build_kit
+
+    kit = build_kit(data.pkg, methods)
+    links = []
+    for name, blob in kit.files.items():
+        (folder / "downloads" / name).write_bytes(blob)
+        label = {"CODEBOOK.md": "Codebook (every variable and coding rule)", "CHANGELOG.md": "Changelog (every "
+                 "release)", SUMS: "SHA-256 checksums of these files"}.get(name) or _KIT_LABELS[Path(name).suffix]
+        links.append({"path": f"downloads/{name}", "label": f"{label}: {name}", "size": _size(len(blob))})
+    return links, kit.missing
+
+
 def build_site(output: Path, *, version: str | None = None, base_url: str = "", maps: bool = True) -> SiteReport:
     """Build the whole site into `output` (replaced in one step). `base_url` makes the feed's links absolute."""
-    if base_url and (safe_url(base_url) is None):
+    if not base_url:
+        raise ValueError("--base-url is required: the Atom feed and each page's permalink need absolute links "
+                         "(for a preview on this machine, --base-url http://localhost:8000/)")
+    if safe_url(base_url) is None:
         raise ValueError(f"--base-url must be an http(s) URL, not {base_url!r}")
-    if base_url and not base_url.endswith("/"):
+    if not base_url.endswith("/"):
         base_url += "/"
     output = Path(output)
     if output.exists() and any(output.iterdir()) and not (output / MARKER).is_file():
@@ -362,25 +526,52 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
     report = SiteReport(output)
     figures, map_files = _maps(data) if maps else ([], {})
     past, upcoming, tracked = _changes(data)
+    # From `unknown` to a status is not a change in the law: it is where the records start to know (a law
+    # "in force by" the day someone read it, or a place researched for the first time). It is listed with
+    # new research, never as a law that took effect that day.
+    first_known = [c for c in past if c["before"] == Status.UNKNOWN.value]
+    past = [c for c in past if c["before"] != Status.UNKNOWN.value]
+    for c in first_known:
+        c["first_known"] = True
+    recorded, notes = _record_times(release_history(pkg))
+    for c in (*past, *upcoming, *first_known):
+        c["recorded"] = recorded.get(f"{c['jurisdiction_id']}@{c['date']}", pkg.as_of)
+    by_id = {r["jurisdiction_id"]: r for r in data.rows}
+    for n in notes:
+        row = by_id.get(n["jurisdiction_id"])
+        n["name"] = _place(row) if row else n["jurisdiction_id"]
+        n["has_page"] = row is not None
+        n["level"] = row["level"] if row else ""
 
     def fill(folder: Path) -> None:
         files: dict[str, bytes] = {**map_files, **_api_docs(data), MARKER: f"{pkg.version}\n".encode()}
         static = resources.files("kratom_regs.outputs") / "site" / "static"
         for name in ("site.css", "site.js"):
             files[f"static/{name}"] = (static / name).read_bytes()
+        files["methods.html"] = render_methods(pkg, page_cite(pkg, base_url, "methods.html", "How the data are made"))
         links, missing = _downloads(data, folder)
-        report.downloads, report.missing_downloads = [d["path"] for d in links], missing
+        kit_links, kit_missing = _kit_downloads(data, folder, render_methods(pkg, None, root="../"))
+        report.downloads = [d["path"] for d in links + kit_links]
+        report.missing_downloads, report.notes = missing, kit_missing
         site = _site_vars(pkg)
         files["index.html"] = env.get_template("index.html").render(
-            site=site, root="", maps=figures, rows=data.rows, statuses=Status.values(),
+            site=site, root="", pagecite=page_cite(pkg, base_url, "index.html", None), maps=figures, rows=data.rows,
+            statuses=Status.values(), quotable=quotable(data), legend=_legend_items(),
             levels=sorted({r["level"] for r in data.rows}),
             status_meanings=list(Status.describe().items()), downloads=links, missing_downloads=missing,
+            kit=kit_links, kit_missing=kit_missing,
         ).encode("utf-8")
         files["changes.html"] = env.get_template("changes.html").render(
-            site=site, root="", changes=past, upcoming=upcoming, tracked=tracked).encode("utf-8")
-        files["feed.atom"] = _atom(data, upcoming + past, base_url)
+            site=site, root="", pagecite=page_cite(pkg, base_url, "changes.html", "What changed"), changes=past,
+            upcoming=upcoming, tracked=tracked, notes=notes, first_known=first_known,
+            months=sorted({c["date"][:7] for c in past}, reverse=True),
+            levels=sorted({c["level"] for c in past}),
+            places=sorted({(c["jurisdiction_id"], c["name"]) for c in past}, key=lambda p: p[1].casefold()),
+        ).encode("utf-8")
+        files["feed.atom"] = _atom(data, upcoming + past + first_known, notes, base_url)
         for r in data.rows:
-            files[f"j/{r['jurisdiction_id']}.html"] = _jurisdiction_page(env, data, r["jurisdiction_id"]).encode()
+            jid = r["jurisdiction_id"]
+            files[f"j/{jid}.html"] = _jurisdiction_page(env, data, jid, base_url).encode()
         for rel, blob in files.items():
             path = folder / rel
             path.parent.mkdir(parents=True, exist_ok=True)

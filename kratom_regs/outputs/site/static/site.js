@@ -66,6 +66,30 @@
     });
   }
 
+  function initChangeFilters() {
+    var list = document.getElementById("change-list");
+    if (!list) { return; }
+    var items = Array.prototype.slice.call(list.children);
+    var month = document.getElementById("filter-month");
+    var level = document.getElementById("filter-change-level");
+    var place = document.getElementById("filter-place");
+    var count = document.getElementById("change-count");
+    function apply() {
+      var shown = 0;
+      items.forEach(function (li) {
+        var ok = (!month.value || li.dataset.month === month.value) &&
+          (!level.value || li.dataset.level === level.value) && (!place.value || li.dataset.id === place.value);
+        li.hidden = !ok;
+        if (ok) { shown += 1; }
+      });
+      count.textContent = shown + " shown";
+    }
+    [month, level, place].forEach(function (el) { el.addEventListener("change", apply); });
+    document.getElementById("change-filters").addEventListener("submit", function (ev) { ev.preventDefault(); });
+    apply();
+  }
+
   initTable();
+  initChangeFilters();
   initMapTooltips();
 }());
