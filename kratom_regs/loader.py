@@ -53,6 +53,52 @@ def _name(root: Traversable) -> str:
         return "the data package (in memory)"
 
 
+#: A table name becomes a file name in every export (csv, parquet) and a sheet name: lowercase letters,
+#: digits, '_' and '-' only (the Frictionless name pattern without '.' and '/').
+_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+#: A column name becomes a header, a JSON key, an SQL and Parquet column: printable text, no controls.
+_SAFE_FIELD = re.compile(r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\]{1,64}")
+
+
+def _unsafe_path(path: str) -> bool:
+    return (not path or path.startswith(("/", "\\")) or ".." in Path(path).parts or "\\" in path
+            or ":" in path or any(ord(c) < 0x20 for c in path))
+
+
+def check_descriptor(desc: object, where: str) -> dict[str, Any]:
+    """Every name and path a package gives is checked once, here, before anything uses it.
+
+    A downloaded package is untrusted: a resource named `../../x` would otherwise become a file
+    written outside the export folder. Every reader (loader, exports, releases) opens packages
+    through Package.open, so this is the one place the rule lives.
+    """
+    if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list):
+        raise DataPackageError(f"{where}/datapackage.json: no resources list")
+    seen: set[str] = set()
+    for i, res in enumerate(desc["resources"]):
+        name = res.get("name") if isinstance(res, dict) else None
+        if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
+            raise DataPackageError(f"{where}/datapackage.json: resources[{i}]: unsafe or missing table name {name!r} "
+                                   "(lowercase letters, digits, '_' and '-' only)")
+        if name in seen:
+            raise DataPackageError(f"{where}/datapackage.json: table {name!r} is listed twice")
+        seen.add(name)
+        path = res.get("path")
+        if not isinstance(path, str) or _unsafe_path(path):
+            raise DataPackageError(f"{where}/datapackage.json: table {name!r}: unsafe path {path!r}")
+        schema = res.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if isinstance(fields, list):
+            names = [f.get("name") if isinstance(f, dict) else None for f in fields]
+            for fname in names:
+                if not isinstance(fname, str) or not _SAFE_FIELD.fullmatch(fname):
+                    raise DataPackageError(f"{where}/datapackage.json: table {name!r}: unsafe or missing column "
+                                           f"name {fname!r}")
+            if len(set(names)) != len(names):
+                raise DataPackageError(f"{where}/datapackage.json: table {name!r}: a column name is given twice")
+    return desc
+
+
 @dataclass
 class Package:
     """One data package opened for reading (the current one, or a release)."""
@@ -73,9 +119,7 @@ class Package:
             raise DataPackageError(f"{where}: datapackage.json is missing") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataPackageError(f"{where}/datapackage.json: not valid JSON ({exc})") from None
-        if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list):
-            raise DataPackageError(f"{where}/datapackage.json: no resources list")
-        return cls(root, desc, verify)
+        return cls(root, check_descriptor(desc, where), verify)
 
     @property
     def version(self) -> str:
@@ -96,7 +140,7 @@ class Package:
         """The table's CSV bytes, checked against the hash the build recorded."""
         res = self.resource(name)
         path = str(res.get("path", ""))
-        if not path or path.startswith(("/", "\\")) or ".." in Path(path).parts:
+        if _unsafe_path(path):
             raise DataPackageError(f"table {name!r}: unsafe path {path!r} in datapackage.json")
         try:
             data = self.root.joinpath(path).read_bytes()

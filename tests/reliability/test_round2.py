@@ -87,3 +87,32 @@ def test_deep_nesting_is_a_clear_error(built_repo: Path, yaml_path: str, text: b
     (built_repo / AL).write_bytes(text)
     for command in ("validate", "build"):
         assert_clean_failure(run_cli(command, "--root", str(built_repo)), AL, "nested", code=1)
+
+
+# -- 2. names in a downloaded package ------------------------------------------------------------------------------
+def _tamper_descriptor(pkg: Path, change: Any) -> None:
+    desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    change(desc)
+    (pkg / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json", "xlsx", "sqlite"])
+@pytest.mark.parametrize(("what", "change"), [
+    ("resource-name", lambda d: d["resources"][0].update(name="../../escaped")),
+    ("resource-name-abs", lambda d: d["resources"][0].update(name="/tmp/kr-escaped")),
+    ("resource-path", lambda d: d["resources"][0].update(path="data/../../escaped.csv")),
+    ("field-name", lambda d: d["resources"][0]["schema"]["fields"][0].update(name="../x\x1b[2J")),
+    ("duplicate-name", lambda d: d["resources"][1].update(name=d["resources"][0]["name"])),
+])
+def test_export_refuses_unsafe_names_in_a_given_package(built_repo: Path, tmp_path: Path, fmt: str, what: str,
+                                                        change: Any) -> None:
+    pkg = tmp_path / "downloaded"
+    import shutil
+    shutil.copytree(built_repo / "datapackage", pkg)
+    _tamper_descriptor(pkg, change)
+    out = tmp_path / "exports" / "deep" / "out"
+    out.parent.mkdir(parents=True)
+    result = run_cli("export", "--format", fmt, "--package", str(pkg), "-o", str(out))
+    assert_clean_failure(result, "datapackage.json")
+    assert not list((tmp_path / "exports").rglob("*escaped*")) and not (tmp_path / "escaped.csv").exists()
+    assert not Path("/tmp/kr-escaped.csv").exists() and not out.exists()
