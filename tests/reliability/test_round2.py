@@ -116,3 +116,128 @@ def test_export_refuses_unsafe_names_in_a_given_package(built_repo: Path, tmp_pa
     assert_clean_failure(result, "datapackage.json")
     assert not list((tmp_path / "exports").rglob("*escaped*")) and not (tmp_path / "escaped.csv").exists()
     assert not Path("/tmp/kr-escaped.csv").exists() and not out.exists()
+
+
+# -- 3. two-letter codes that are both an ISO country code and a USPS state code --------------------------------
+USPS_ISO = ["AL", "AZ", "AR", "CA", "CO", "DE", "GA", "ID", "IL", "IN", "KY", "LA", "ME", "MD", "MA", "MN", "MS",
+            "MO", "MT", "NE", "NC", "PA", "SC", "SD", "TN", "VA"]
+
+
+def test_usps_codes_that_are_also_iso_codes_are_ambiguous(mini_pkg: Any) -> None:
+    import kratom_regs as kr
+
+    assert len(USPS_ISO) == 26
+    for code in USPS_ISO:
+        for query in (code, code.lower(), f" {code} "):
+            with pytest.raises(kr.AmbiguousJurisdiction) as info:
+                kr.status(query)
+            assert any(c.startswith(f"{code} (") for c in info.value.candidates), info.value
+            assert any(c.startswith(f"US-{code} (") for c in info.value.candidates), info.value
+            assert f"US-{code}" in info.value.forms and not isinstance(info.value, KeyError)
+        assert kr.status(f"US-{code}")["jurisdiction_id"] == f"US-{code}"
+        country = next(f for f in info.value.forms if f != f"US-{code}")
+        assert kr.status(country)["jurisdiction_id"] == code  # the ISO alpha-3 code (IND) or the name
+    assert kr.status("IND")["jurisdiction_id"] == "IN" and kr.status("India")["jurisdiction_id"] == "IN"
+    assert kr.status("CAN")["jurisdiction_id"] == "CA" and kr.status("California")["jurisdiction_id"] == "US-CA"
+    assert kr.status("AK")["jurisdiction_id"] == "US-AK"  # a USPS code that is no ISO code still answers
+    assert [s["jurisdiction_id"] for s in kr.applicable("India")] == ["IN", *(["XX-UN"] * ("XX-UN" in
+                                                                                         mini_pkg.index["juris"]))]
+
+
+def test_cli_and_panel_report_ambiguous_codes(mini_pkg: Any, tmp_path: Path) -> None:
+    for args in (("status", "IN"), ("history", "CA"), ("status", "ca", "--json")):
+        assert_clean_failure(run_cli(*args), "US-", "could mean")
+    result = run_cli("status", "US-IN")
+    assert result.exit_code == 0 and "Indiana" in result.output
+    out = tmp_path / "p.csv"
+    assert_clean_failure(run_cli("panel", "--freq", "year", "--start", "2020-01-01", "--jurisdiction", "IN",
+                                 "--package", str(mini_pkg.root), "-o", str(out)), "could mean")
+    assert not out.exists()
+
+
+def test_readme_promise_about_ca_holds() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "`CA`: Canada or" in readme and "`CAN`" in readme and "`US-CA`" in readme
+
+
+# -- 4. threads, and lookup errors that are not KeyErrors -----------------------------------------------------------
+def _ask_from_threads(n: int) -> list[BaseException]:
+    import threading
+
+    import kratom_regs as kr
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(n)
+
+    def ask() -> None:
+        barrier.wait()
+        try:
+            kr.history("TH")
+            kr.status("US-AL", as_of="2020-01-01")
+        except BaseException as exc:  # any failure is the bug
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_first_use_from_many_threads_never_sees_half_built_indexes(built_repo: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from kratom_regs import loader
+
+    real_rows = loader.Package.rows
+
+    def slow_rows(self: Any, name: str) -> Any:
+        time.sleep(0.001)  # widen the window in which a half-built index would be visible
+        return real_rows(self, name)
+
+    monkeypatch.setattr(loader.Package, "rows", slow_rows)
+    for _ in range(15):
+        pkg = loader.Package.open(built_repo / "datapackage")
+        monkeypatch.setattr(loader, "current_package", lambda pkg=pkg: pkg)
+        errors = _ask_from_threads(8)
+        assert not errors, errors
+
+
+def test_lookup_errors_are_not_key_errors(mini_pkg: Any) -> None:
+    import kratom_regs as kr
+
+    assert not issubclass(kr.JurisdictionNotFound, KeyError)
+    assert not issubclass(kr.AmbiguousJurisdiction, KeyError)
+    with pytest.raises(kr.JurisdictionNotFound):
+        try:
+            kr.status("Atlantis")
+        except KeyError:  # what a web app wrote for "not found": it must not swallow this, nor a real crash
+            pytest.fail("JurisdictionNotFound was caught as a KeyError")
+
+
+# -- 12. names in other scripts, and empty names -----------------------------------------------------------------
+def test_non_latin_and_empty_names_never_match_everything(mini_pkg: Any) -> None:
+    import kratom_regs as kr
+    from kratom_regs.loader import _normalise
+
+    assert _normalise("Россия") == "россия" and _normalise("日本") == "日本"
+    for query in ("日本", "Россия", "", "   ", "—", "¿?"):
+        with pytest.raises(kr.JurisdictionNotFound):
+            kr.status(query)
+    assert kr.status("Ταϊλάνδη" if "Ταϊλάνδη" in mini_pkg.index["juris"]["TH"]["aliases"] else "TH")
+
+
+# -- 17. the API refuses nonsense with its own errors ---------------------------------------------------------------
+def test_api_arguments_are_checked(mini_pkg: Any) -> None:
+    import kratom_regs as kr
+
+    for call in (lambda: kr.status(None), lambda: kr.status(42), lambda: kr.history(["US-AL"])):  # type: ignore
+        with pytest.raises(kr.JurisdictionNotFound):
+            call()
+    for call in (lambda: kr.jurisdictions(level="planet"), lambda: kr.jurisdictions(status="Banned"),
+                 lambda: kr.status("US-AL", as_of=20150601), lambda: kr.status("US-AL", as_of="June 2015"),
+                 lambda: __import__("kratom_regs.api").api.summary(by="planet"), lambda: kr.status("US-AL", version=7)):  # type: ignore
+        with pytest.raises(kr.KratomRegsError):
+            call()
