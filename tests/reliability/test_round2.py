@@ -241,3 +241,97 @@ def test_api_arguments_are_checked(mini_pkg: Any) -> None:
                  lambda: __import__("kratom_regs.api").api.summary(by="planet"), lambda: kr.status("US-AL", version=7)):  # type: ignore
         with pytest.raises(kr.KratomRegsError):
             call()
+
+
+# -- 5 and 13. interrupted builds and releases -------------------------------------------------------------------
+def _released_repo(root: Path) -> Path:
+    import copy
+    import datetime as dt
+
+    from kratom_regs.releases import cut as rel
+    from tests.conftest import write_repo
+
+    write_repo(root)
+    rel.cut_release(root, "minor", dt.date(2026, 2, 1), validate_archive=False)
+    (root / "kratom_regs").mkdir(exist_ok=True)
+    (root / "kratom_regs" / "_version.py").write_text(rel.render_version_file("0.1.0"), encoding="utf-8")
+    juris = copy.deepcopy(JURISDICTIONS)
+    juris["US-AL"]["events"][0]["summary"] = "Constructed test event, summary corrected."
+    write_repo(root, juris)
+    return root
+
+
+def test_a_build_killed_between_the_renames_keeps_the_changelog(tmp_path: Path) -> None:
+    import os
+
+    from kratom_regs.build.package import build
+
+    root = _released_repo(tmp_path / "repo")
+    pkg = root / "datapackage"
+    changelog = (pkg / "CHANGELOG.md").read_bytes()
+    os.replace(pkg, pkg.with_name(".datapackage.old"))  # killed between the two renames of a build
+    (pkg.with_name(".datapackage.new-x1") / "data").mkdir(parents=True)
+    build(root)
+    assert (pkg / "CHANGELOG.md").read_bytes() == changelog
+
+
+def test_check_and_validate_notice_a_missing_changelog(tmp_path: Path) -> None:
+    from kratom_regs.build.package import build
+
+    root = _released_repo(tmp_path / "repo")
+    build(root)
+    assert "CHANGELOG.md" not in run_cli("build", "--check", "--root", str(root)).stderr
+    (root / "datapackage" / "CHANGELOG.md").unlink()
+    for args in (("build", "--check"), ("validate",)):
+        result = run_cli(*args, "--root", str(root))
+        assert result.exit_code != 0 and "CHANGELOG.md" in result.stderr, (args, result.stderr)
+
+
+class _Killed(BaseException):
+    """A kill -9: nothing after it runs, not even `finally` clean-ups (simulated by disabling recovery)."""
+
+
+@pytest.mark.parametrize("kill_at", range(1, 7))
+def test_a_release_killed_mid_commit_is_all_or_nothing_and_a_rerun_recovers(tmp_path: Path, kill_at: int,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import os
+
+    from kratom_regs import fsutil
+    from kratom_regs.releases import cut as rel
+
+    root = _released_repo(tmp_path / "repo")
+    before = tree_digest(root)
+    real_replace, calls = os.replace, {"n": 0}
+
+    def replace(src: Any, dst: Any) -> None:
+        if (root / fsutil.JOURNAL).exists():  # count only once the commit has begun
+            calls["n"] += 1
+            if calls["n"] == kill_at:
+                raise _Killed
+        real_replace(src, dst)
+
+    with monkeypatch.context() as mp:
+        mp.setattr(os, "replace", replace)
+        mp.setattr(fsutil, "_recover_once", lambda root: None)  # a killed process cleans nothing up
+        try:
+            rel.cut_release(root, "patch", dt.date(2026, 3, 1), validate_archive=False)
+            pytest.skip("the commit has fewer steps than kill_at")
+        except _Killed:
+            pass
+    rel.open_release_cache_clear()
+    fsutil.recover_transaction(root)
+    after_recovery = tree_digest(root)
+    visible = {k: v for k, v in after_recovery.items() if not any(p.startswith(".") for p in Path(k).parts)}
+    assert not [k for k in after_recovery if k.endswith((".tmp", ".bak")) or ".old" in k or ".new-" in k], \
+        after_recovery
+    if after_recovery == before:  # rolled back: the re-run makes the release
+        done = rel.cut_release(root, "patch", dt.date(2026, 3, 1), validate_archive=False)
+        assert done.info.version == "0.1.1"
+    else:  # rolled forward: package, CITATION.cff, _version.py and ledger all at the new version
+        assert rel.read_version_file(root) == "0.1.1" and "0.1.1" in visible
+    assert rel.read_version_file(root) == "0.1.1"
+    assert "0.1.1" in (root / "CITATION.cff").read_text(encoding="utf-8")
+    assert json.loads((root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.1"
+    assert [r["version"] for r in json.loads((root / "releases" / "releases.json").read_text())["releases"]][-1] \
+        == "0.1.1"
