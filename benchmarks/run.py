@@ -272,6 +272,8 @@ def query_at_scale(pkg_dir: Path, repeats: int) -> list[float]:
     pkg = use_package(pkg_dir)
     ids = sorted(pkg.index["juris"])
     sample = ids[:: max(1, len(ids) // 500)][:500]
+    # a two-letter id that is also a US state's USPS code (IN, CA...) is ambiguous as a query, by design
+    sample = [j for j in sample if not (pkg.index["names"].get(j.casefold(), {j}) - {j})]
     for j in sample:
         kr.status(j)
 

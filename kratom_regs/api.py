@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from kratom_regs.errors import DataPackageError
+from kratom_regs.errors import DataPackageError, InvalidArgument
 from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.rules import period_on, source_rows_order
 
@@ -15,21 +15,21 @@ if TYPE_CHECKING:
 _PERIOD_SKIP = {"jurisdiction_id", "is_current"}
 
 
+def _make_citation_index(pkg: Package) -> dict[str, Any]:
+    by_period: dict[str, list[str]] = {}
+    for r in pkg.rows("status_period_citations"):
+        by_period.setdefault(r["period_id"], []).append(r["citation_id"])
+    by_event: dict[str, list[str]] = {}
+    for r in pkg.rows("event_citations"):
+        by_event.setdefault(r["event_id"], []).append(r["citation_id"])
+    return {"citations": {c["citation_id"]: c for c in pkg.rows("citations")}, "period_citations": by_period,
+            "events": {e["event_id"]: e for e in pkg.rows("events")}, "event_citations": by_event,
+            "published_source": {r["period_id"]: r.get("citation_url") or "" for r in pkg.rows("current_status")}}
+
+
 def _citation_index(pkg: Package) -> dict[str, Any]:
-    idx = pkg.index
-    if "citations" not in idx:
-        idx["citations"] = {c["citation_id"]: c for c in pkg.rows("citations")}
-        by_period: dict[str, list[str]] = {}
-        for r in pkg.rows("status_period_citations"):
-            by_period.setdefault(r["period_id"], []).append(r["citation_id"])
-        idx["period_citations"] = by_period
-        idx["events"] = {e["event_id"]: e for e in pkg.rows("events")}
-        by_event: dict[str, list[str]] = {}
-        for r in pkg.rows("event_citations"):
-            by_event.setdefault(r["event_id"], []).append(r["citation_id"])
-        idx["event_citations"] = by_event
-        idx["published_source"] = {r["period_id"]: r.get("citation_url") or "" for r in pkg.rows("current_status")}
-    return idx
+    """Built whole and published once per package (Package.derived), so threads never see half of it."""
+    return pkg.derived("citations", lambda: _make_citation_index(pkg))  # type: ignore[no-any-return]
 
 
 def _citation(c: dict[str, str]) -> dict[str, Any]:
@@ -98,8 +98,13 @@ def _cited(idx: dict[str, Any], ids: list[str], where: str, leads: list[str] | N
 def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:
     """The coded status in force in one jurisdiction on a day (default: today)."""
     pkg = get_package(version)
-    jid = pkg.resolve(query)
-    day = parse_day(as_of)
+    return status_by_id(pkg, pkg.resolve(query), parse_day(as_of))
+
+
+# The *_by_id functions answer for an id already resolved (the site, the chain of levels): an id is
+# not a name, since `IN` as a name is ambiguous (India or Indiana) while as an id it is India.
+def status_by_id(pkg: Package, jid: str, day: dt.date) -> dict[str, Any]:
+    """status() for a resolved id."""
     j = pkg.index["juris"][jid]
     answer: dict[str, Any] = {
         "jurisdiction_id": jid,
@@ -117,7 +122,11 @@ def status(query: str, as_of: str | dt.date | None = None, *, version: str | Non
 def history(query: str, *, version: str | None = None) -> dict[str, Any]:
     """Every status period and every event (binding or tracked) of one jurisdiction."""
     pkg = get_package(version)
-    jid = pkg.resolve(query)
+    return history_by_id(pkg, pkg.resolve(query))
+
+
+def history_by_id(pkg: Package, jid: str) -> dict[str, Any]:
+    """history() for a resolved id."""
     idx = _citation_index(pkg)
     j = pkg.index["juris"][jid]
     events = []
@@ -139,7 +148,11 @@ def history(query: str, *, version: str | None = None) -> dict[str, Any]:
 def citations_for(query: str, *, version: str | None = None) -> list[dict[str, Any]]:
     """Every document cited for a jurisdiction (events, verifications, claims)."""
     pkg = get_package(version)
-    jid = pkg.resolve(query)
+    return citations_by_id(pkg, pkg.resolve(query))
+
+
+def citations_by_id(pkg: Package, jid: str) -> list[dict[str, Any]]:
+    """citations_for() for a resolved id."""
     idx = _citation_index(pkg)
     ids: list[str] = []
     for e in pkg.rows("events"):
@@ -158,7 +171,11 @@ def applicable(query: str, as_of: str | dt.date | None = None, *, version: str |
     law does not hide the federal one. Each entry is a status() answer with its level.
     """
     pkg = get_package(version)
-    jid = pkg.resolve(query)
+    return applicable_by_id(pkg, pkg.resolve(query), parse_day(as_of))
+
+
+def applicable_by_id(pkg: Package, jid: str, day: dt.date) -> list[dict[str, Any]]:
+    """applicable() for a resolved id."""
     chain = []
     cur: str | None = jid
     while cur:
@@ -166,12 +183,18 @@ def applicable(query: str, as_of: str | dt.date | None = None, *, version: str |
         cur = pkg.index["juris"][cur]["parent_id"] or None
     if "XX-UN" in pkg.index["juris"] and "XX-UN" not in chain:
         chain.append("XX-UN")
-    return [status(c, as_of, version=version) for c in chain]
+    return [status_by_id(pkg, c, day) for c in chain]
 
 
 def jurisdictions(level: str | None = None, status: str | None = None, *,
                   as_of: str | dt.date | None = None, version: str | None = None) -> list[dict[str, Any]]:
     """Jurisdictions with their status on a day, optionally filtered by level and status."""
+    from kratom_regs.vocab import Level, Status
+
+    if level is not None and level not in Level.values():
+        raise InvalidArgument(f"level must be one of {', '.join(Level.values())}, not {level!r}")
+    if status is not None and status not in Status.values():
+        raise InvalidArgument(f"status must be one of {', '.join(Status.values())}, not {status!r}")
     pkg = get_package(version)
     day = parse_day(as_of)
     out = []
@@ -202,7 +225,7 @@ def summary(by: str = "region", level: str | None = "country", *,
     from kratom_regs.vocab import Confidence, Status
 
     if by not in SUMMARY_GROUPS:
-        raise ValueError(f"--by must be one of {', '.join(SUMMARY_GROUPS)}, not {by!r}")
+        raise InvalidArgument(f"by must be one of {', '.join(SUMMARY_GROUPS)}, not {by!r}")
     rows = jurisdictions(level=level, as_of=as_of, version=version)
     statuses, confidences = Status.values(), Confidence.values()
 

@@ -13,29 +13,39 @@ class KratomRegsError(Exception):
     """Base class: every error this package raises on purpose."""
 
 
-class JurisdictionNotFound(KratomRegsError, KeyError):
-    """A name or code matched no jurisdiction."""
+class JurisdictionNotFound(KratomRegsError):
+    """A name or code matched no jurisdiction.
 
-    def __init__(self, query: str, suggestions: list[str]) -> None:
+    Not a KeyError (it was before 0.5): an application's `except KeyError` must not turn a
+    real bug into "not found". Catch this class, or KratomRegsError."""
+
+    def __init__(self, query: str, suggestions: list[str], why: str = "") -> None:
         self.query = query
         self.suggestions = suggestions
         hint = f" Close matches: {', '.join(suggestions)}." if suggestions else ""
-        super().__init__(f"No jurisdiction matches {query!r}.{hint}")
+        why = f" ({why})" if why else ""
+        super().__init__(f"No jurisdiction matches {query!r}{why}.{hint}")
 
     def __str__(self) -> str:
         return str(self.args[0])
 
 
-class AmbiguousJurisdiction(KratomRegsError, KeyError):
-    """A name or code matched more than one jurisdiction; we never guess."""
+class AmbiguousJurisdiction(KratomRegsError):
+    """A name or code matched more than one jurisdiction; we never guess. Not a KeyError (see above)."""
 
-    def __init__(self, query: str, candidates: list[str]) -> None:
+    def __init__(self, query: str, candidates: list[str], forms: list[str] | None = None) -> None:
         self.query = query
         self.candidates = candidates
-        super().__init__(f"{query!r} could mean {', '.join(candidates)}: use the id.")
+        self.forms = forms or []
+        use = f"use {' or '.join(self.forms)}" if self.forms else "use the id"
+        super().__init__(f"{query!r} could mean {', '.join(candidates)}: {use}.")
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class InvalidArgument(KratomRegsError, ValueError):
+    """A function or option was given a value it cannot mean (a level that does not exist, a date that is not one)."""
 
 
 class DataPackageError(KratomRegsError):

@@ -106,3 +106,144 @@ def deterministic_zip(files: dict[str, bytes]) -> bytes:
             zi.external_attr = 0o100644 << 16
             zf.writestr(zi, files[name])
     return buf.getvalue()
+
+
+#: The journal of a multi-file transaction (a release), at the repository root while it commits.
+JOURNAL = ".kratom-regs.journal.json"
+
+
+class Transaction:
+    """Several files and folders replaced together, all or nothing, even if the process is killed.
+
+    Everything is staged beside its target first. Before the first rename, a journal names every
+    target, its staged copy and a backup of each file it replaces; the last file renamed is the
+    commit point (its new sha256 is in the journal). `recover_transaction` (run at the start of the
+    next build or release, and on any failure here) rolls forward if the commit point was reached and
+    back otherwise, so a killed release leaves exactly the old or the new state, and no stray files.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: list[tuple[Path, Path, bytes]] = []  # (target, staged temp file, data)
+        self.dirs: list[tuple[Path, Path]] = []
+
+    def stage_file(self, target: Path, data: bytes) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        self.files.append((target, Path(tmp), data))  # before writing, so discard() removes it if the disk is full
+        with open(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o644)  # mkstemp's 0600 would make a published file private
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def stage_dir(self, target: Path, files: dict[str, bytes]) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        new = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))  # recover_dir's names
+        new.chmod(0o755)
+        self.dirs.append((target, new))
+        for name, data in sorted(files.items()):
+            path = new / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    def discard(self) -> None:
+        for _, tmp, _ in self.files:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        for _, new in self.dirs:
+            shutil.rmtree(new, ignore_errors=True)
+
+    def _rel(self, path: Path) -> str:
+        return os.path.relpath(path, self.root)
+
+    def commit(self) -> None:
+        import hashlib
+        import json
+
+        if not self.files:
+            raise ValueError("a transaction needs a last file as its commit point")
+        entries: list[dict[str, object]] = []
+        try:
+            for target, new in self.dirs:
+                old = target.with_name(f".{target.name}.old")
+                if old.exists():
+                    shutil.rmtree(old)
+                entries.append({"kind": "dir", "target": self._rel(target), "new": self._rel(new),
+                                "had": target.exists()})
+            for target, tmp, _ in self.files:
+                backup = None
+                if target.exists():
+                    backup = target.with_name(f".{target.name}.bak")
+                    write_bytes_atomic(backup, target.read_bytes())
+                entries.append({"kind": "file", "target": self._rel(target), "tmp": self._rel(tmp),
+                                "backup": self._rel(backup) if backup else None})
+            last_target, _, last_data = self.files[-1]
+            journal = {"entries": entries, "commit_point": self._rel(last_target),
+                       "commit_sha256": hashlib.sha256(last_data).hexdigest()}
+            write_text_atomic(self.root / JOURNAL, json.dumps(journal, indent=1) + "\n")
+        except BaseException:
+            for e in entries:
+                if e["kind"] == "file" and e["backup"]:
+                    (self.root / str(e["backup"])).unlink(missing_ok=True)
+            self.discard()
+            raise
+        try:
+            for target, new in self.dirs:
+                if target.exists():
+                    os.replace(target, target.with_name(f".{target.name}.old"))
+                os.replace(new, target)
+            for target, tmp, _ in self.files:
+                os.replace(tmp, target)
+        finally:
+            recover_transaction(self.root)  # rolls back on a failure, tidies up after success
+
+
+def recover_transaction(root: Path) -> None:
+    """Finish or undo a transaction a failed or killed process left (see Transaction).
+
+    Every step is idempotent, so a step that fails (a full disk, an interrupted call) is retried by
+    running the whole recovery again; if it still fails, the journal stays for the next run.
+    """
+    for attempt in range(3):
+        try:
+            _recover_once(root)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
+def _recover_once(root: Path) -> None:
+    import hashlib
+    import json
+
+    journal_path = root / JOURNAL
+    if not journal_path.is_file():
+        return
+    journal = json.loads(journal_path.read_text(encoding="utf-8"))
+    point = root / journal["commit_point"]
+    done = point.is_file() and hashlib.sha256(point.read_bytes()).hexdigest() == journal["commit_sha256"]
+    for e in reversed(journal["entries"]):
+        target = root / e["target"]
+        if e["kind"] == "file":
+            tmp, backup = root / e["tmp"], (root / e["backup"]) if e["backup"] else None
+            if not done:
+                if backup is not None and backup.exists():
+                    os.replace(backup, target)
+                elif backup is None and not tmp.exists():
+                    target.unlink(missing_ok=True)  # it did not exist before and was renamed in
+            tmp.unlink(missing_ok=True)
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+        else:
+            new, old = root / e["new"], target.with_name(f".{target.name}.old")
+            if not done:
+                if old.exists():
+                    shutil.rmtree(target, ignore_errors=True)
+                    os.replace(old, target)
+                elif not e["had"] and not new.exists():
+                    shutil.rmtree(target, ignore_errors=True)
+            shutil.rmtree(new, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+    journal_path.unlink()

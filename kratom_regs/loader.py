@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -23,7 +24,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from kratom_regs.errors import AmbiguousJurisdiction, DataPackageError, JurisdictionNotFound
+from kratom_regs.errors import AmbiguousJurisdiction, DataPackageError, InvalidArgument, JurisdictionNotFound
 
 _PKG_ROOT = Path(__file__).resolve().parent
 
@@ -40,9 +41,10 @@ def package_path() -> Traversable:
 
 
 def _normalise(text: str) -> str:
+    """Case, accents and punctuation folded away; letters of every script kept (`日本`, `Россия`)."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", " ", text.casefold()).strip()
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
 
 
 def _name(root: Traversable) -> str:
@@ -51,6 +53,52 @@ def _name(root: Traversable) -> str:
         return str(root)
     except TypeError:
         return "the data package (in memory)"
+
+
+#: A table name becomes a file name in every export (csv, parquet) and a sheet name: lowercase letters,
+#: digits, '_' and '-' only (the Frictionless name pattern without '.' and '/').
+_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+#: A column name becomes a header, a JSON key, an SQL and Parquet column: printable text, no controls.
+_SAFE_FIELD = re.compile(r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\]{1,64}")
+
+
+def _unsafe_path(path: str) -> bool:
+    return (not path or path.startswith(("/", "\\")) or ".." in Path(path).parts or "\\" in path
+            or ":" in path or any(ord(c) < 0x20 for c in path))
+
+
+def check_descriptor(desc: object, where: str) -> dict[str, Any]:
+    """Every name and path a package gives is checked once, here, before anything uses it.
+
+    A downloaded package is untrusted: a resource named `../../x` would otherwise become a file
+    written outside the export folder. Every reader (loader, exports, releases) opens packages
+    through Package.open, so this is the one place the rule lives.
+    """
+    if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list):
+        raise DataPackageError(f"{where}/datapackage.json: no resources list")
+    seen: set[str] = set()
+    for i, res in enumerate(desc["resources"]):
+        name = res.get("name") if isinstance(res, dict) else None
+        if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
+            raise DataPackageError(f"{where}/datapackage.json: resources[{i}]: unsafe or missing table name {name!r} "
+                                   "(lowercase letters, digits, '_' and '-' only)")
+        if name in seen:
+            raise DataPackageError(f"{where}/datapackage.json: table {name!r} is listed twice")
+        seen.add(name)
+        path = res.get("path")
+        if not isinstance(path, str) or _unsafe_path(path):
+            raise DataPackageError(f"{where}/datapackage.json: table {name!r}: unsafe path {path!r}")
+        schema = res.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        if isinstance(fields, list):
+            names = [f.get("name") if isinstance(f, dict) else None for f in fields]
+            for fname in names:
+                if not isinstance(fname, str) or not _SAFE_FIELD.fullmatch(fname):
+                    raise DataPackageError(f"{where}/datapackage.json: table {name!r}: unsafe or missing column "
+                                           f"name {fname!r}")
+            if len(set(names)) != len(names):
+                raise DataPackageError(f"{where}/datapackage.json: table {name!r}: a column name is given twice")
+    return desc
 
 
 @dataclass
@@ -62,6 +110,9 @@ class Package:
     verify: bool = True
     _tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     _index: dict[str, Any] = field(default_factory=dict)
+    #: derived data (indexes) built once; see `derived`
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Traversable | None = None, verify: bool = True) -> Package:
@@ -73,9 +124,7 @@ class Package:
             raise DataPackageError(f"{where}: datapackage.json is missing") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataPackageError(f"{where}/datapackage.json: not valid JSON ({exc})") from None
-        if not isinstance(desc, dict) or not isinstance(desc.get("resources"), list):
-            raise DataPackageError(f"{where}/datapackage.json: no resources list")
-        return cls(root, desc, verify)
+        return cls(root, check_descriptor(desc, where), verify)
 
     @property
     def version(self) -> str:
@@ -96,7 +145,7 @@ class Package:
         """The table's CSV bytes, checked against the hash the build recorded."""
         res = self.resource(name)
         path = str(res.get("path", ""))
-        if not path or path.startswith(("/", "\\")) or ".." in Path(path).parts:
+        if _unsafe_path(path):
             raise DataPackageError(f"table {name!r}: unsafe path {path!r} in datapackage.json")
         try:
             data = self.root.joinpath(path).read_bytes()
@@ -121,7 +170,26 @@ class Package:
             raise DataPackageError(f"table {name!r}: malformed schema in datapackage.json (no list of named fields)")
         return [f["name"] for f in fields]
 
+    def derived(self, key: str, make: Any) -> Any:
+        """`make()` computed once per package and published only when complete.
+
+        A package is shared by every thread of a process (a web app): an index filled in place
+        would be seen half-built by another thread (KeyError on first use). Every lazily built
+        structure goes through here, under one lock.
+        """
+        value = self._derived.get(key)
+        if value is None:
+            with self._lock:
+                value = self._derived.get(key)
+                if value is None:
+                    value = make()
+                    self._derived[key] = value
+        return value
+
     def rows(self, name: str) -> list[dict[str, str]]:
+        return self.derived(f"rows:{name}", lambda: self._read_rows(name))  # type: ignore[no-any-return]
+
+    def _read_rows(self, name: str) -> list[dict[str, str]]:
         if name not in self._tables:
             try:
                 text = self.raw(name).decode("utf-8")
@@ -143,7 +211,7 @@ class Package:
         return self._tables[name]
 
     # -- indexes -------------------------------------------------------------------------
-    def _build_index(self) -> None:
+    def _build_index(self) -> dict[str, Any]:
         juris = {r["jurisdiction_id"]: r for r in self.rows("jurisdictions")}
         names: dict[str, set[str]] = {}
         for jid, r in juris.items():
@@ -155,26 +223,49 @@ class Package:
             periods.setdefault(p["jurisdiction_id"], []).append(p)
         for plist in periods.values():
             plist.sort(key=lambda p: p["valid_from"])  # '' (open start) sorts first
-        self._index = {"juris": juris, "names": names, "periods": periods, "by_id": {k.casefold(): k for k in juris}}
+        return {"juris": juris, "names": names, "periods": periods, "by_id": {k.casefold(): k for k in juris}}
 
     @property
     def index(self) -> dict[str, Any]:
-        if not self._index:
-            self._build_index()
-        return self._index
+        return self.derived("index", self._build_index)  # type: ignore[no-any-return]
+
+    def _unambiguous_forms(self, jid: str) -> list[str]:
+        """Ways to name `jid` that mean only it (its id, else its ISO alpha-3 code or its name)."""
+        idx = self.index
+        j = idx["juris"][jid]
+        alpha3 = sorted(a for a in j["aliases"].split("|") if re.fullmatch(r"[A-Z]{3}", a))
+        return [form for form in (jid, *alpha3, j["name"])
+                if form and idx["names"].get(_normalise(form)) == {jid}
+                and idx["by_id"].get(form.casefold()) in (None, jid)][:2]
+
+    def _ambiguous(self, query: str, hits: set[str]) -> AmbiguousJurisdiction:
+        idx = self.index
+        forms = [f for h in sorted(hits) for f in self._unambiguous_forms(h)[:1]]
+        return AmbiguousJurisdiction(query, sorted(f"{h} ({idx['juris'][h]['name']})" for h in hits), forms)
 
     def resolve(self, query: str) -> str:
-        """Jurisdiction id for a name, ISO code, USPS code or alias; never a guess."""
+        """Jurisdiction id for a name, ISO code, USPS code or alias; never a guess.
+
+        An id that is also another place's alias (`IN`: India's ISO code and Indiana's USPS
+        code) is ambiguous: the answer names both and the forms that mean only one (`US-IN`;
+        `IND` or `India`). This is the one place names become ids (CLI, API, panel).
+        """
+        if not isinstance(query, str):
+            raise JurisdictionNotFound(repr(query), [], why="a jurisdiction is named by a string (an id or a name)")
         idx = self.index
+        key = _normalise(query)
+        if not key:
+            raise JurisdictionNotFound(query, [], why="give a name or an id")
+        hits = set(idx["names"].get(key) or ())
         exact = idx["by_id"].get(query.strip().casefold())
         if exact is not None:
-            return exact
-        key = _normalise(query)
-        hits = idx["names"].get(key)
-        if hits and len(hits) == 1:
+            if hits - {exact}:
+                raise self._ambiguous(query, hits | {exact})
+            return exact  # type: ignore[no-any-return]
+        if len(hits) == 1:
             return next(iter(hits))
         if hits:
-            raise AmbiguousJurisdiction(query, sorted(f"{h} ({idx['juris'][h]['name']})" for h in hits))
+            raise self._ambiguous(query, hits)
         close = difflib.get_close_matches(key, list(idx["names"]), n=5, cutoff=0.75)
         suggestions = []
         for c in close:
@@ -224,7 +315,12 @@ def open_release(version: str, where: Traversable | Path | None = None) -> Packa
     """
     from kratom_regs.releases import ledger as rl
 
-    rl.parse_version(version)
+    if not isinstance(version, str):
+        raise InvalidArgument(f"version must be a release number like '0.4.0', not {version!r}")
+    try:
+        rl.parse_version(version)
+    except ValueError as exc:
+        raise InvalidArgument(str(exc)) from None
     w = rl._where(where)
     led = w.joinpath(rl.LEDGER)
     sha = hashlib.sha256(led.read_bytes()).hexdigest() if led.is_file() else ""
@@ -238,12 +334,17 @@ def open_release_cache_clear() -> None:
     _package_cached.cache_clear()
 
 
-def parse_day(value: str | dt.date | None) -> dt.date:
+def parse_day(value: str | dt.date | None, what: str = "as_of") -> dt.date:
+    """A day from an ISO string or a date; `what` names the argument or option in the error."""
     if value is None:
         return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"as_of must be a date like 2019-06-01, not {value!r}") from None
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InvalidArgument(f"{what} must be a date like 2019-06-01, not {value!r}")

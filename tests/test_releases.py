@@ -407,7 +407,7 @@ def test_invalid_records_release_nothing(history: History, tmp_path: Path) -> No
     assert tree_digest(root) == before
 
 
-@pytest.mark.parametrize("fail_at", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("fail_at", list(range(1, 14)))
 def test_failure_while_writing_rolls_back(history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           fail_at: int) -> None:
     root = _copy(history, tmp_path)
@@ -426,10 +426,16 @@ def test_failure_while_writing_rolls_back(history: History, tmp_path: Path, monk
             raise OSError(28, "No space left on device (simulated)")
         real_replace(src, dst)
 
-    monkeypatch.setattr(rel.os, "replace", flaky)
-    with pytest.raises(OSError, match="simulated"):
+    monkeypatch.setattr(os, "replace", flaky)
+    try:
         rel.cut_release(root, "patch", validate_archive=False)
-    monkeypatch.setattr(rel.os, "replace", real_replace)
+    except OSError as exc:
+        assert "simulated" in str(exc)
+    else:  # the failure came after the commit point and was tidied up: the release is complete
+        monkeypatch.setattr(os, "replace", real_replace)
+        assert rel.read_version_file(root) == "0.2.1" and not (root / ".kratom-regs.journal.json").exists()
+        return
+    monkeypatch.setattr(os, "replace", real_replace)
     assert tree_digest(root) == before  # includes hidden files: no temp file or .old folder is left behind
     done = rel.cut_release(root, "patch", validate_archive=False)
     assert done.info.version == "0.2.1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from kratom_regs.build.package import compile_package, frictionless_errors, write_package
+from kratom_regs.build.package import compile_package, frictionless_errors, missing_kept_files, write_package
 from kratom_regs.errors import RecordsInvalid
 from kratom_regs.records.lint import lint_records
 from kratom_regs.records.loading import Records
@@ -19,6 +19,7 @@ def validate_all(root: Path) -> tuple[list[str], str]:
         return exc.sink.lines(), ""
     problems = [f"{rel}: not in canonical form (run `kratom-regs lint --fix`)"
                 for rel in lint_records(root, recs=built.records)]
+    problems += missing_kept_files(root)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "datapackage"
         write_package(built, target)

@@ -18,7 +18,7 @@ from pathlib import Path
 from kratom_regs._version import __version__
 from kratom_regs.build.periods import Period, adopted_events, derive_periods, period_at
 from kratom_regs.errors import ErrorSink, RecordsInvalid
-from kratom_regs.fsutil import replace_dir, writer_lock
+from kratom_regs.fsutil import recover_dir, recover_transaction, replace_dir, writer_lock
 from kratom_regs.records.loading import Records, load_records
 from kratom_regs.records.regions import region_of
 from kratom_regs.records.rules import validate_records
@@ -202,6 +202,9 @@ KEPT_FILES = ("CHANGELOG.md",)
 
 
 def write_package(built: Built, target: Path) -> None:
+    # undo a swap a killed process left half done *before* reading what to keep: otherwise the old
+    # folder (and its CHANGELOG.md) is still aside and the new package is written without it
+    recover_dir(target)
     kept = {n: (target / n).read_bytes() for n in KEPT_FILES if (target / n).is_file()}
 
     def fill(folder: Path) -> None:
@@ -215,6 +218,7 @@ def write_package(built: Built, target: Path) -> None:
 
 def build(root: Path, today: dt.date | None = None) -> Built:
     with writer_lock(root):
+        recover_transaction(root)  # a release killed mid-commit is finished or undone first
         built = compile_package(root, today)
         write_package(built, root / PACKAGE_DIR)
     return built
@@ -230,7 +234,18 @@ def stale_files(root: Path, built: Built) -> list[str]:
             out.append(str(PACKAGE_DIR / name))
     extra = {str(p.relative_to(pkg)) for p in pkg.rglob("*.csv")} - set(built.files) if pkg.is_dir() else set()
     out += sorted(str(PACKAGE_DIR / e) for e in extra)
+    out += missing_kept_files(root)
     return out
+
+
+def missing_kept_files(root: Path) -> list[str]:
+    """CHANGELOG.md must be in the package once a release exists (`release` writes it, builds carry it)."""
+    from kratom_regs.releases.ledger import RELEASES_DIR, read_ledger
+
+    if not (root / RELEASES_DIR / "releases.json").is_file() or not read_ledger(root / RELEASES_DIR):
+        return []
+    return [f"{PACKAGE_DIR / n} (missing: restore it from git or re-run `kratom-regs release`)"
+            for n in KEPT_FILES if not (root / PACKAGE_DIR / n).is_file()]
 
 
 def frictionless_errors(package_json: Path) -> list[str]:

@@ -36,7 +36,8 @@ class _Group(click.Group):
             sys.stderr.close()
             sys.exit(0)
         except OSError as exc:
-            _fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
 
 
 def _root_option(f: Any) -> Any:

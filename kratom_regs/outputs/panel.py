@@ -138,7 +138,7 @@ def columns(pkg: Package) -> list[str]:
 def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.date | None = None, *,
                 levels: tuple[str, ...] = (), ids: tuple[str, ...] = ()) -> list[dict[str, object]]:
     """Rows of the panel, sorted by jurisdiction then period. `end` defaults to the package's as-of date."""
-    first, last = parse_day(start), parse_day(end if end is not None else pkg.as_of)
+    first, last = parse_day(start, "--start"), parse_day(end if end is not None else pkg.as_of, "--end")
     cal = list(windows(freq, first, last))
     wanted = {pkg.resolve(i) for i in ids}
     juris = [j for jid, j in sorted(pkg.index["juris"].items())

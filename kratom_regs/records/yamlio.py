@@ -22,10 +22,39 @@ class YamlError(ValueError):
     """A file is not a safe, well-formed YAML mapping."""
 
 
+#: Records are at most a few levels deep (record > events > sets > value); anything far deeper is
+#: a mistake or an attack, and would otherwise end in a RecursionError somewhere downstream.
+MAX_DEPTH = 32
+
+
+def _check_unique_keys(node: yaml.MappingNode) -> None:
+    """Refuse a key given twice in one mapping: YAML would keep only the last value, silently dropping
+    data (a pasted second `events:` block replaces the first). Shared by both loaders below."""
+    seen: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue  # complex keys are refused later as non-string keys
+        key = key_node.value
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise YamlError(f"line {line}: key {key!r} is given twice in the same mapping (first on line "
+                            f"{seen[key]}); YAML would silently keep only the last one, so merge them")
+        seen[key] = line
+
+
+class _UniqueKeys:
+    """Mixin for a SafeConstructor-based loader: duplicate keys are an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            _check_unique_keys(node)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
 _FULL = "write each value out in full"
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class _NoAliasLoader(_UniqueKeys, yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases (no billion-laughs expansion)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
@@ -51,7 +80,8 @@ _NoAliasLoader.add_multi_constructor("tag:", _reject_tags)
 
 #: libyaml (C) when PyYAML was built with it: ~30x faster than the pure-Python loader above, which
 #: alone was 95 % of `kratom-regs build` (profiled on 9,000 synthetic record files).
-_CLoader = getattr(yaml, "CSafeLoader", None)
+_CSafe = getattr(yaml, "CSafeLoader", None)
+_CLoader = type("_CUniqueLoader", (_UniqueKeys, _CSafe), {}) if _CSafe is not None else None
 #: An anchor (&), alias (*) or tag (!) can only start a node, i.e. follow the start of the text, a
 #: space or a flow/block indicator. Text without one is read by libyaml exactly as by _NoAliasLoader.
 _MAYBE_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?-])[&*!]\S")
@@ -64,9 +94,22 @@ def _fast_load(text: str) -> dict[str, Any] | None:
         return None
     try:
         value = yaml.load(text, Loader=_CLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def _check_depth(value: Any) -> None:
+    """Refuse nesting deeper than MAX_DEPTH (checked without recursion, so the check cannot overflow)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise YamlError(f"values are nested more than {MAX_DEPTH} levels deep; records never need that")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
 
 
 def parse_yaml_bytes(data: bytes) -> dict[str, Any]:
@@ -78,11 +121,14 @@ def parse_yaml_bytes(data: bytes) -> dict[str, Any]:
         raise YamlError(f"not UTF-8 text (byte {exc.start})") from None
     fast = _fast_load(text)
     if fast is not None:
+        _check_depth(fast)
         return fast
     try:
         value = yaml.load(text, Loader=_NoAliasLoader)
     except YamlError:
         raise
+    except RecursionError:
+        raise YamlError(f"values are nested more than {MAX_DEPTH} levels deep; records never need that") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -90,6 +136,7 @@ def parse_yaml_bytes(data: bytes) -> dict[str, Any]:
         raise YamlError(f"{where}malformed YAML: {problem}") from None
     if not isinstance(value, dict):
         raise YamlError("the file must hold a YAML mapping (key: value pairs)")
+    _check_depth(value)
     return value
 
 

@@ -3,11 +3,8 @@ ledger, CHANGELOG, CITATION.cff and the version file, replaced together or not a
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,77 +85,6 @@ def render_zenodo(info: ReleaseInfo, descriptor: dict[str, Any]) -> str:
     return zenodo_json(descriptor, info.version, info.released_date, info.archive, info.archive_sha256)
 
 
-class _Transaction:
-    """Several files and folders replaced together: everything is staged first, then renamed in; any
-    failure while renaming puts back what was already replaced, so a failed release changes nothing."""
-
-    def __init__(self) -> None:
-        self.files: list[tuple[Path, Path]] = []  # (target, staged temp file)
-        self.dirs: list[tuple[Path, Path]] = []
-
-    def stage_file(self, target: Path, data: bytes) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        self.files.append((target, Path(tmp)))  # before writing, so discard() removes it if the disk is full
-        with open(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o644)  # mkstemp's 0600 would make a published file private
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    def stage_dir(self, target: Path, files: dict[str, bytes]) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        new = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))  # fsutil.recover_dir's names
-        new.chmod(0o755)
-        self.dirs.append((target, new))
-        for name, data in sorted(files.items()):
-            path = new / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-
-    def discard(self) -> None:
-        for _, tmp in self.files:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        for _, new in self.dirs:
-            shutil.rmtree(new, ignore_errors=True)
-
-    def commit(self) -> None:
-        undo: list[Any] = []
-        try:
-            for target, new in self.dirs:
-                old = target.with_name(f".{target.name}.old")
-                if old.exists():
-                    shutil.rmtree(old)
-                had = target.exists()
-                if had:
-                    os.replace(target, old)
-                undo.append(("dir", target, old if had else None))
-                os.replace(new, target)
-            for target, tmp in self.files:
-                previous = target.read_bytes() if target.exists() else None
-                undo.append(("file", target, previous))
-                os.replace(tmp, target)
-        except BaseException:
-            from kratom_regs.fsutil import write_bytes_atomic
-
-            for kind, target, saved in reversed(undo):
-                if kind == "dir":
-                    if saved is not None and saved.exists():
-                        shutil.rmtree(target, ignore_errors=True)
-                        os.replace(saved, target)
-                    elif saved is None:
-                        shutil.rmtree(target, ignore_errors=True)
-                elif saved is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    write_bytes_atomic(target, saved)
-            self.discard()
-            raise
-        for target, _ in self.dirs:
-            shutil.rmtree(target.with_name(f".{target.name}.old"), ignore_errors=True)
-
-
 @dataclass
 class Released:
     info: ReleaseInfo
@@ -175,7 +101,7 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
     checkout, kratom_regs/_version.py; or, on any failure, nothing.
     """
     from kratom_regs.build.package import PACKAGE_DIR, compile_package, descriptor
-    from kratom_regs.fsutil import recover_dir, writer_lock
+    from kratom_regs.fsutil import Transaction, recover_dir, recover_transaction, writer_lock
     from kratom_regs.releases.diff import BUMP_ORDER, changelog_path, diff_packages, render_changelog, render_entry
 
     if bump not in BUMPS:
@@ -183,6 +109,7 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
     today = today or dt.date.today()
     rdir = root / RELEASES_DIR
     with writer_lock(root):
+        recover_transaction(root)
         recover_dir(root / PACKAGE_DIR)
         past = history(rdir)
         built = compile_package(root)  # validated against the real clock, whatever --date says
@@ -227,7 +154,7 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
         entry = render_entry(diff, info.released_date)
         changelog = render_changelog([*entries, entry]).encode("utf-8")
         pkg_dir = root / PACKAGE_DIR
-        txn = _Transaction()
+        txn = Transaction(root)
         try:
             txn.stage_dir(rdir / version, {name + (DELTA_SUFFIX if how == "delta" else ""): data
                                            for name, (how, data) in plan.items() if data is not None})

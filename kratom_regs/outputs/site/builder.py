@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from kratom_regs import api
 from kratom_regs.fsutil import replace_dir
-from kratom_regs.loader import Package, get_package
+from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.textsafe import inert
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Status
 
@@ -114,15 +114,16 @@ def _gather(pkg: Package, version: str | None) -> _Data:
     juris = pkg.index["juris"]
     rows = api.jurisdictions(as_of=pkg.as_of, version=version)
     details: dict[str, dict[str, Any]] = {}
+    day = parse_day(pkg.as_of)
     for r in rows:
         jid = _file_id(r["jurisdiction_id"])
-        cur = api.status(jid, pkg.as_of, version=version)
-        chain = api.applicable(jid, pkg.as_of, version=version)
+        cur = api.status_by_id(pkg, jid, day)
+        chain = api.applicable_by_id(pkg, jid, day)
         details[jid] = {
             "current": cur,
             "applicable": chain[1:],
-            "history": api.history(jid, version=version),
-            "citations": api.citations_for(jid, version=version),
+            "history": api.history_by_id(pkg, jid),
+            "citations": api.citations_by_id(pkg, jid),
             "aliases": [a for a in juris[jid]["aliases"].split("|") if a],
             "notes": juris[jid]["notes"] or None,
         }
