@@ -193,6 +193,7 @@ def make_record(jid: str, name: str | None, level: str | None, parent: str | Non
         "decision": "rejected", "reason": "Synthetic reason.",
     }]
     record["watch"] = []
+    record["adopts"] = []
     return record, citations
 
 

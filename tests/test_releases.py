@@ -21,11 +21,13 @@ import pytest
 from click.testing import CliRunner
 
 import kratom_regs as kr
+from kratom_regs import loader as loader_mod
 from kratom_regs.build import package as build_mod
 from kratom_regs.cli import main
 from kratom_regs.errors import DataPackageError, RecordsInvalid
 from kratom_regs.loader import Package
 from kratom_regs.releases import cut as rel
+from kratom_regs.releases import history as releases_history
 from kratom_regs.releases import ledger
 from kratom_regs.releases.diff import diff_packages, schema_changes
 from tests.conftest import JURISDICTIONS, event, tree_digest, write_repo
@@ -226,11 +228,11 @@ def test_versions() -> None:
 # -- reproduction ----------------------------------------------------------------------------------------------
 def test_every_release_reproduces_byte_exact(history: History, use_history: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    infos = rel.read_ledger(use_history)
+    infos = ledger.read_ledger(use_history)
     assert [i.version for i in infos] == ["0.1.0", "0.1.1", "0.2.0"]
     for info, (_, day, version, juris) in zip(infos, history.snapshots, strict=True):
         assert info.released_date == day
-        assert rel.verify_release(info, use_history) == []
+        assert releases_history.verify_release(info, use_history) == []
         stored = _release_files(history, version)
         # what the loader returns is what the ledger recorded
         for name, sha in info.files.items():
@@ -273,10 +275,10 @@ def test_tampered_release_is_refused(history: History, tmp_path: Path) -> None:
     stored = where / "0.1.1" / f"{name}.delta"
     stored.write_text(stored.read_text().replace("2016-07-01", "2016-07-02"))
     with pytest.raises(DataPackageError, match="does not rebuild the recorded file"):
-        rel.open_release("0.1.1", where)
+        loader_mod.open_release("0.1.1", where)
     with pytest.raises(DataPackageError, match=r"release 0\.2\.0 cannot be rebuilt"):
-        rel.open_release("0.2.0", where)
-    assert rel.open_release("0.1.0", where).version == "0.1.0"  # releases before the damage still load
+        loader_mod.open_release("0.2.0", where)
+    assert loader_mod.open_release("0.1.0", where).version == "0.1.0"  # releases before the damage still load
     before = tree_digest(root)
     with pytest.raises(rel.ReleaseError, match="damaged"):
         rel.cut_release(root, "major", validate_archive=False)
@@ -346,7 +348,7 @@ def test_changelog_and_citation(history: History) -> None:
     assert "### Newly researched" in entry and "Sacramento (US-CA-sacramento)" in entry
     assert "### Corrections" in log[log.index("## 0.1.1"):log.index("## 0.1.0")]
     cff = (history.root / "CITATION.cff").read_text(encoding="utf-8")
-    info = rel.read_ledger(history.root / "releases")[-1]
+    info = ledger.read_ledger(history.root / "releases")[-1]
     assert 'version: "0.2.0"' in cff and "date-released: 2026-07-01" in cff and info.archive_sha256 in cff
     import yaml
 
@@ -368,7 +370,7 @@ def test_releases_command_lists_and_verifies(history: History) -> None:
 
 def test_storage_is_deltas_and_compact(history: History) -> None:
     where = history.root / "releases"
-    first, second, third = rel.read_ledger(where)
+    first, second, third = ledger.read_ledger(where)
     assert set(first.stored.values()) == {"full"}
     assert second.stored["data/events.csv"] == "delta" and second.stored["data/claims.csv"] == "same"
     assert third.stored["data/jurisdictions.csv"] == "delta"
@@ -460,7 +462,7 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     wheel = next((tmp_path / "dist").glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for info in rel.read_ledger(history.root / "releases"):
+    for info in ledger.read_ledger(history.root / "releases"):
         for name, how in info.stored.items():
             if how != "same":
                 assert f"kratom_regs/_releases/{info.version}/{name}{'.delta' if how == 'delta' else ''}" in names
@@ -486,7 +488,7 @@ def test_release_command(tmp_path: Path) -> None:
     first = runner.invoke(main, ["release", "--bump", "major", "--root", str(root), "--date", "2026-02-01"])
     assert first.exit_code == 0, first.output
     assert "released 1.0.0" in first.output and "First release: " in first.output
-    assert rel.read_ledger(root / "releases")[0].version == "1.0.0"
+    assert ledger.read_ledger(root / "releases")[0].version == "1.0.0"
     again = runner.invoke(main, ["release", "--bump", "patch", "--root", str(root), "--date", "2026-02-02"])
     assert again.exit_code == 2
     assert again.output.strip().splitlines()[-1] == "error: nothing changed since release 1.0.0: no release made"

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from kratom_regs import fsutil
+from kratom_regs import loader as loader_mod
 from kratom_regs.build.package import build
 from kratom_regs.fsutil import LockedError, recover_dir, writer_lock
 from kratom_regs.records import review as rv
@@ -196,7 +197,7 @@ def baselines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Baseline]:
         shutil.copytree(base, done, symlinks=True)
         with injected(Injector()) as counter:
             sc.run(done)
-        rel.open_release_cache_clear()
+        loader_mod.open_release_cache_clear()
         assert counter.steps, name
         out[name] = Baseline(base, tree_digest(base), tree_digest(done), counter.steps)
     return out
@@ -251,7 +252,7 @@ def test_a_fault_at_every_write_step_loses_nothing(baselines: dict[str, Baseline
                 sc.run(root)
             except (Killed, OSError, RuntimeError) as exc:
                 raised = exc
-        rel.open_release_cache_clear()
+        loader_mod.open_release_cache_clear()
         step = bl.steps[n - 1]
         if mode == "kill":
             assert isinstance(raised, Killed), step
@@ -270,7 +271,7 @@ def test_a_fault_at_every_write_step_loses_nothing(baselines: dict[str, Baseline
             f"{sorted(k for k in set(state) | set(bl.before) if state.get(k) != bl.before.get(k))}")
         if state == bl.before:  # a clean failure: running again must work and give the same result
             sc.run(root)
-            rel.open_release_cache_clear()
+            loader_mod.open_release_cache_clear()
             assert tree_digest(root) == bl.after, f"{mode} at step {n} ({step}): a rerun differs"
         shutil.rmtree(work)
 

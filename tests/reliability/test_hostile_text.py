@@ -246,6 +246,8 @@ def test_a_ledger_naming_a_path_outside_is_refused(tmp_path: Path) -> None:
     from kratom_regs.releases import cut as rel
 
     root = write_repo(tmp_path / "repo")
+    from kratom_regs.releases import ledger as ledger_mod
+
     rel.cut_release(root, "minor", dt.date(2026, 2, 1), validate_archive=False)
     ledger = root / "releases" / "releases.json"
     for bad in ("../../records/citations/test-law.yaml", "/etc/passwd", "data\\..\\..\\x"):
@@ -255,7 +257,7 @@ def test_a_ledger_naming_a_path_outside_is_refused(tmp_path: Path) -> None:
         entry["stored"][bad] = "full"
         ledger.write_text(json.dumps(doc), encoding="utf-8")
         with pytest.raises(DataPackageError, match="unsafe entry"):
-            rel.read_ledger(root / "releases")
+            ledger_mod.read_ledger(root / "releases")
         doc["releases"][0]["files"].pop(bad)
         doc["releases"][0]["stored"].pop(bad)
         ledger.write_text(json.dumps(doc), encoding="utf-8")
