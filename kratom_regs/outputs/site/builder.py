@@ -123,7 +123,7 @@ def _gather(pkg: Package, version: str | None) -> _Data:
             "applicable": chain[1:],
             "history": api.history(jid, version=version),
             "citations": api.citations_for(jid, version=version),
-            "aliases": [a for a in juris[jid]["aliases"].split("|") if a],
+            "aliases": [a for a in juris[jid]["aliases"].split("|") if a and a != juris[jid]["name"]],
             "notes": juris[jid]["notes"] or None,
         }
         parent = juris.get(r["parent_id"] or "")
