@@ -124,7 +124,7 @@ def _gather(pkg: Package, version: str | None) -> _Data:
             "applicable": chain[1:],
             "history": api.history_by_id(pkg, jid),
             "citations": api.citations_by_id(pkg, jid),
-            "aliases": [a for a in juris[jid]["aliases"].split("|") if a],
+            "aliases": [a for a in juris[jid]["aliases"].split("|") if a and a != juris[jid]["name"]],
             "notes": juris[jid]["notes"] or None,
         }
         parent = juris.get(r["parent_id"] or "")
