@@ -22,7 +22,7 @@ from kratom_regs.loader import Package, parse_day
 FREQS = ("year", "quarter", "month")
 #: status_periods columns that are not coded variables.
 _NOT_VARIABLES = ("period_id", "jurisdiction_id", "valid_from", "valid_to", "is_current", "confidence",
-                  "last_verified_date", "start_event_id")
+                  "last_verified_date", "start_event_id", "is_unconfirmed", "unconfirmed_reason")
 _MAX_ROWS = 5_000_000
 
 
@@ -45,6 +45,10 @@ PANEL_FIELDS: tuple[PanelField, ...] = (
 )
 TRAILING_FIELDS: tuple[PanelField, ...] = (
     PanelField("confidence", "string", "Confidence of the status period in force on period_end."),
+    PanelField("is_unconfirmed", "boolean", "Whether no source confirms the values in force on period_end (a "
+               "temporary measure expired with nothing recorded about what followed, or a reported change is "
+               "unresolved); empty for releases before the flag existed."),
+    PanelField("unconfirmed_reason", "string", "Why the values in force on period_end are unconfirmed."),
     PanelField("period_id", "string", "The status period in force on period_end (status_periods.csv), which "
                "carries the law and the citations."),
     PanelField("start_status", "string", "The status in force on period_start."),
@@ -128,7 +132,8 @@ def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.dat
             rows.append({
                 "jurisdiction_id": j["jurisdiction_id"], "name": j["name"], "level": j["level"],
                 "parent_id": j["parent_id"], "period": label, "period_start": ps, "period_end": pe, **values,
-                "confidence": at_end["confidence"], "period_id": at_end["period_id"],
+                "confidence": at_end["confidence"], "is_unconfirmed": at_end.get("is_unconfirmed", ""),
+                "unconfirmed_reason": at_end.get("unconfirmed_reason", ""), "period_id": at_end["period_id"],
                 "start_status": at_start["status"], "changed_in_period": at_start["period_id"] != at_end["period_id"],
                 "share_in_force": round(days / ((pe - ps).days + 1), 6),
             })

@@ -25,7 +25,7 @@ from kratom_regs.loader import Package
 BUMP_ORDER = {"patch": 0, "minor": 1, "major": 2}
 _NOT_VARIABLES = {"period_id", "jurisdiction_id", "valid_from", "valid_to", "is_current", "confidence",
                   "last_verified_date", "start_event_id", "name", "level", "parent_id", "official_citation",
-                  "citation_url"}
+                  "citation_url", "next_review_date", "unconfirmed_reason"}
 _EVENT_NOISE = {"last_verified_date", "confidence_reason"}  # re-checking a law is not a change to it
 _PROSE = {"title", "summary", "notes", "official_citation"}  # named as revised; their text stays in --json
 _META_IGNORED = {"version", "created", "as_of", "citation", "resources"}
