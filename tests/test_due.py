@@ -218,3 +218,26 @@ def test_unconfirmed_columns_reach_the_package_the_api_and_status(tmp_path: Path
     assert row["is_unconfirmed"] is True and "us-al-temp" in row["unconfirmed_reason"]
     text = (root / "datapackage" / "data" / "status_periods.csv").read_text()
     assert "is_unconfirmed,unconfirmed_reason" in text.splitlines()[0]
+
+
+def test_status_and_api_say_when_the_answer_was_last_verified(tmp_path: Path, monkeypatch) -> None:
+    from kratom_regs import api, loader
+    from kratom_regs.loader import Package
+
+    ev = event("us-al-temp", "2026-01-01", basis="emergency_rule", expires_date="2026-01-02", confidence="low")
+    root = repo(tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev],
+                                     "verifications": [verification("us-al-ver")]}})
+    build(root)
+    package = Package.open(root / "datapackage")
+    monkeypatch.setattr(loader, "current_package", lambda: package)
+    ans = api.status("US-AL", "2026-02-01")
+    assert ans["last_verified_date"] == "2026-01-03"
+    assert ans["verified_days_ago"] == (dt.date.today() - D("2026-01-03")).days
+    assert ans["next_review_date"] == "2026-07-02"  # the medium verification behind the legal baseline: 180 days
+    assert ans["is_unconfirmed"] is True and "us-al-temp" in ans["unconfirmed_reason"]
+    before = api.status("US-AL", "2026-01-01")
+    assert before["is_unconfirmed"] is False and before["next_review_date"] == "2026-04-03"  # low event: 90 days
+    out = CliRunner().invoke(main, ["status", "US-AL", "--as-of", "2026-02-01"])
+    assert out.exit_code == 0, out.output
+    assert "last verified 2026-01-03 (" in out.output and "days ago)" in out.output
+    assert "UNCONFIRMED: us-al-temp expires 2026-01-02" in out.output
