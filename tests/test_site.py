@@ -7,9 +7,8 @@ reason, when either is missing; screenshots go to pytest's temp folder, never th
 
 from __future__ import annotations
 
-import datetime as dt
-
 import csv
+import datetime as dt
 import functools
 import http.server
 import io
