@@ -241,3 +241,14 @@ def test_status_and_api_say_when_the_answer_was_last_verified(tmp_path: Path, mo
     assert out.exit_code == 0, out.output
     assert "last verified 2026-01-03 (" in out.output and "days ago)" in out.output
     assert "UNCONFIRMED: us-al-temp expires 2026-01-02" in out.output
+
+
+def test_a_temporary_measure_without_an_expiry_is_due_until_a_watch_item_covers_it(tmp_path: Path) -> None:
+    ev = fresh_event("us-al-temp", "2026-01-01", basis="emergency_rule")
+    root = repo(tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev]}})
+    item = next(i for i in items_on(root, "2026-02-01") if i.reason == "no_expiry")
+    assert item.ref == "us-al-temp" and item.state == "overdue"
+    covered = watch("us-al-w", "temporary_measure", "2026-07-01", event_id="us-al-temp")
+    root2 = write_repo(tmp_path / "repo2", {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev],
+                                                      "watch": [covered]}}, CITATIONS)
+    assert not [i for i in items_on(root2, "2026-02-01") if i.reason == "no_expiry"]

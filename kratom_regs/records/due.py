@@ -20,7 +20,7 @@ from kratom_regs.build.periods import derive_periods, period_at
 from kratom_regs.errors import ErrorSink, KratomRegsError, RecordsInvalid
 from kratom_regs.records.loading import Records, load_records
 from kratom_regs.records.models import Citation, JurisdictionRecord
-from kratom_regs.vocab import REVIEW_INTERVAL_DAYS, WatchKind, by_authority, review_due_date
+from kratom_regs.vocab import REVIEW_INTERVAL_DAYS, Basis, WatchKind, by_authority, review_due_date
 
 #: Listed this many days before the deadline, so a look can be planned rather than rushed.
 DUE_SOON_DAYS = 30
@@ -28,6 +28,8 @@ DUE_SOON_DAYS = 30
 QUEUE_GRACE_DAYS = 14
 #: A source is stale when its last good run is older than this many times its interval.
 SCRAPE_STALE_FACTOR = 3
+#: Bases that are time-limited by nature: without an expires_date (or a watch item) their end is unknown.
+TEMPORARY_BASES = frozenset({Basis.EMERGENCY_RULE, Basis.TEMPORARY_ORDER})
 #: Written by `kratom-regs scrape` after every run; read here.
 SCRAPE_REPORT = Path("review") / "last-scrape.json"
 
@@ -113,6 +115,13 @@ def _event_items(recs: Records, rec: JurisdictionRecord, horizon: dt.date, as_of
                 f"{e.title}: expires {e.expires_date.isoformat()} and nothing records what followed; add a "
                 "temporary_measure watch item and resolve it with the lapse, extension or replacement (until "
                 "then the periods from the expiry on are shown unconfirmed)",
+                e.effective_date, **_start_citation(recs, e.citation_ids)))
+        if (e.expires_date is None and e.basis in TEMPORARY_BASES and e.event_id not in tm
+                and e.effective_date <= horizon):
+            out.append(DueItem(
+                e.effective_date, _state(e.effective_date, as_of), rec.jurisdiction_id, "no_expiry", e.event_id,
+                f"{e.title}: a {e.basis.value.replace('_', ' ')} with no expires_date; record when it lapses (or that "
+                "it was made permanent) with a temporary_measure watch item, so its end is never assumed",
                 e.effective_date, **_start_citation(recs, e.citation_ids)))
         if e.last_verified_date < e.effective_date <= horizon and e.event_id not in announced:
             out.append(DueItem(
