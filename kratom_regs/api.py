@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from kratom_regs.errors import DataPackageError, InvalidArgument
 from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.rules import period_on, source_rows_order
+from kratom_regs.vocab import review_due_date
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,7 +68,27 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
     leads = idx["event_citations"].get(p["start_event_id"], []) if p["start_event_id"] else []
     out["citations"] = _cited(idx, idx["period_citations"].get(p["period_id"], []), f"period {p['period_id']}",
                               leads, idx["published_source"].get(p["period_id"]))
+    flag = p.get("is_unconfirmed")
+    out["is_unconfirmed"] = None if flag in (None, "") else flag == "true"  # None: a release before the flag
+    out["unconfirmed_reason"] = p.get("unconfirmed_reason") or None
     return out
+
+
+def _freshness(pkg: Package, p: dict[str, str], today: dt.date) -> dict[str, Any]:
+    """How fresh the answer is: a journalist can tell a row checked last week from one checked last year.
+    Days are counted to today (the reader's day), not to the package's as-of date."""
+    reviews: dict[str, str | None] = pkg.derived(  # type: ignore[assignment]
+        "next_review", lambda: {r["period_id"]: r.get("next_review_date") or None for r in pkg.rows("current_status")})
+    verified = p.get("last_verified_date") or None
+    next_review = reviews.get(p["period_id"])
+    if next_review is None and verified:  # a past period: the policy alone (watch deadlines are about today)
+        due = review_due_date(dt.date.fromisoformat(verified), p.get("confidence") or None)
+        next_review = due.isoformat() if due else None
+    return {
+        "last_verified_date": verified,
+        "verified_days_ago": (today - dt.date.fromisoformat(verified)).days if verified else None,
+        "next_review_date": next_review,
+    }
 
 
 def _find_period(pkg: Package, jid: str, day: dt.date) -> dict[str, str]:
@@ -115,7 +136,9 @@ def status_by_id(pkg: Package, jid: str, day: dt.date) -> dict[str, Any]:
         # the record's caveats; for an unknown status, why it is unknown and what would settle it
         "notes": j.get("notes") or None,
     }
-    answer.update(_period_dict(pkg, _find_period(pkg, jid, day)))
+    period = _find_period(pkg, jid, day)
+    answer.update(_period_dict(pkg, period))
+    answer.update(_freshness(pkg, period, dt.date.today()))
     return answer
 
 

@@ -26,6 +26,8 @@ from kratom_regs.vocab import (
     SubstanceRule,
     ThresholdUnit,
     Vocab,
+    WatchCitationRole,
+    WatchKind,
 )
 
 
@@ -108,6 +110,26 @@ _F: list[Field] = [
     Field("is_current", "boolean", "Whether the period contains the package's as-of date."),
     Field("start_event_id", "string", "The event whose taking effect (or expiry) started the period."),
     Field("citation_url", "string", "URL of the first read source behind the current status."),
+    Field("is_unconfirmed", "boolean", "True when no source confirms the coded values from valid_from on: a "
+          "temporary measure expired with nothing recorded about what followed, or a reported change is "
+          "unresolved. The values shown are the last confirmed coding, not a finding."),
+    Field("unconfirmed_reason", "string", "Why the period is unconfirmed (the event or watch item and its date)."),
+    Field("next_review_date", "date", "When the row is next due for a look: the earlier of the freshness policy "
+          "(last_verified_date + 90 days at low, 180 at medium, 365 at high confidence) and the next deadline of "
+          "an open watch item."),
+    Field("watch_id", "string", "Stable id of a watch item."),
+    Field("watch_kind", "string", "What the watch item waits for.", WatchKind),
+    Field("subject", "string", "What is being watched, in plain words."),
+    Field("due_date", "date", "The deadline: session end, expiry, comment-period end, hearing, effective date or "
+          "re-verify-by date, depending on watch_kind."),
+    Field("opened_date", "date", "When the watch item was opened."),
+    Field("reported_date", "date", "reported_change: the day from which credible reports say the law changed."),
+    Field("can_be_extended", "boolean", "temporary_measure: whether the issuing body may extend it."),
+    Field("resolved_date", "date", "When someone recorded what happened; empty while the item is open."),
+    Field("resolution", "string", "What happened (lapsed, extended, replaced, passed, died, ruled), with its "
+          "source in watch_item_citations."),
+    Field("is_open", "boolean", "Whether the watch item still waits for a look."),
+    Field("role", "string", "Why the watch item cites the document.", WatchCitationRole),
     Field("status", "string", "Legal status of the kratom leaf and its products.", Status),
     Field("min_age", "integer", "Minimum age to buy, in years; empty where none is set."),
     Field("labeling_required", "boolean", "Whether kratom-specific labelling is required."),
@@ -183,15 +205,16 @@ TABLES: tuple[Table, ...] = (
     Table("current_status", "Current status", "One row per jurisdiction: the status period that contains the "
           "package's as-of date. What most readers want.",
           ("jurisdiction_id", "name", "level", "parent_id", "period_id", "valid_from", *PERIOD_VARIABLES,
-           "confidence", "last_verified_date", "start_event_id", "official_citation", "citation_url"),
+           "confidence", "last_verified_date", "is_unconfirmed", "unconfirmed_reason", "next_review_date",
+           "start_event_id", "official_citation", "citation_url"),
           ("jurisdiction_id",), (J, P, (("start_event_id",), "events", ("event_id",))),
-          ("name", "level", "period_id", "status")),
+          ("name", "level", "period_id", "status", "is_unconfirmed")),
     Table("status_periods", "Status periods", "Full history in long format: consecutive, non-overlapping periods "
           "[valid_from, valid_to) with the coded variables in force, derived from binding events.",
           ("period_id", "jurisdiction_id", "valid_from", "valid_to", "is_current", *PERIOD_VARIABLES, "confidence",
-           "last_verified_date", "start_event_id"),
+           "last_verified_date", "is_unconfirmed", "unconfirmed_reason", "start_event_id"),
           ("period_id",), (J, (("start_event_id",), "events", ("event_id",))),
-          ("jurisdiction_id", "is_current", "status")),
+          ("jurisdiction_id", "is_current", "status", "is_unconfirmed")),
     Table("events", "Legal events", "Every dated legal action: binding law, and tracked bills, proposed rules and "
           "reviews (is_binding false).", EVENT_COLUMNS, ("event_id",), (J,),
           ("jurisdiction_id", "event_type", "is_binding", "basis", "instrument", "official_citation", "title",
@@ -214,6 +237,15 @@ TABLES: tuple[Table, ...] = (
     Table("claims", "Competing claims", "What other sources say that the record does not follow, and why.",
           ("claim_id", "jurisdiction_id", "citation_id", "claim", "decision", "reason"), ("claim_id",), (J, C),
           ("claim", "decision", "reason")),
+    Table("watch_items", "Watch items", "What will go stale, and by when: pending bills, temporary measures, "
+          "proposed rules, court cases, announced laws, reported changes and re-verify dates, open or resolved. "
+          "`kratom-regs due` lists the open ones that need a look.",
+          ("watch_id", "jurisdiction_id", "watch_kind", "subject", "due_date", "opened_date", "event_id",
+           "reported_date", "can_be_extended", "is_open", "resolved_date", "resolution", "notes"),
+          ("watch_id",), (J, E), ("jurisdiction_id", "watch_kind", "subject", "due_date", "opened_date", "is_open")),
+    Table("watch_item_citations", "Watch item citations", "The documents each watch item starts from (role "
+          "start) and the source of its resolution (role resolution).", ("watch_id", "citation_id", "role"),
+          ("watch_id", "citation_id", "role"), ((("watch_id",), "watch_items", ("watch_id",)), C)),
     Table("status_period_citations", "Status period citations", "The documents behind each status period.",
           ("period_id", "citation_id"), ("period_id", "citation_id"), (P, C)),
     Table("status_period_events", "Status period events", "The binding events in force during each period.",

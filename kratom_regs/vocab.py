@@ -7,6 +7,7 @@ Each member carries its definition, which is what the data dictionary prints.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 
@@ -124,6 +125,19 @@ class Confidence(Vocab):
     HIGH = "high", "The law itself or an official page was read and is unambiguous."
     MEDIUM = "medium", "A reputable secondary source (news, paper, agency summary) supports it."
     LOW = "low", "Only weak or conflicting sources."
+
+
+#: The freshness policy: the longest a coded answer may go unverified, by its confidence. A weakly
+#: sourced answer is re-checked soonest because it is the likeliest to be wrong or overtaken.
+REVIEW_INTERVAL_DAYS: dict[str, int] = {"low": 90, "medium": 180, "high": 365}
+
+
+def review_due_date(last_verified: dt.date | None, confidence: str | None) -> dt.date | None:
+    """When an answer verified on `last_verified` at `confidence` is next due for a look (the policy above);
+    None for an uncoded answer, which has no verification to age."""
+    if last_verified is None or confidence not in REVIEW_INTERVAL_DAYS:
+        return None
+    return last_verified + dt.timedelta(days=REVIEW_INTERVAL_DAYS[str(confidence)])
 
 
 class DatePrecision(Vocab):
@@ -248,6 +262,13 @@ class WatchKind(Vocab):
     REVERIFY = "reverify", "A plain re-verify-by date."
 
 
+class WatchCitationRole(Vocab):
+    """Why a watch item cites a document."""
+
+    START = "start", "Where the next look starts (the bill, the order, the report)."
+    RESOLUTION = "resolution", "The source for what happened (the lapse, extension, passage or ruling)."
+
+
 class ClaimDecision(Vocab):
     """What the record did with another source's competing claim."""
 
@@ -274,6 +295,7 @@ ALL_VOCABS: dict[str, type[Vocab]] = {
     "citation_kind": CitationKind,
     "claim_decision": ClaimDecision,
     "watch_kind": WatchKind,
+    "watch_citation_role": WatchCitationRole,
 }
 
 

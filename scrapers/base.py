@@ -37,6 +37,8 @@ class Source(ABC):
     key_env: ClassVar[str | None] = None  # environment variable holding the API key, if any
     policy: ClassVar[Policy] = Policy()
     default_since: ClassVar[dt.date] = dt.date(2014, 1, 1)
+    #: how often the scheduled scrape runs this source; `kratom-regs due` calls it stale after 3x this
+    interval_days: ClassVar[int] = 7
 
     @abstractmethod
     def run(self, ctx: RunContext) -> list[Proposal]:

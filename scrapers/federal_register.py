@@ -10,6 +10,7 @@ are matched on the title, since a 7-OH notice mentions mitragynine throughout.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, ClassVar
 
 from kratom_regs.records.review import Proposal
@@ -18,13 +19,33 @@ from scrapers.failures import PaginationCapHit, ShapeError, UnknownVocabulary
 from scrapers.http import Policy, Response
 
 API = "https://www.federalregister.gov/api/v1/documents.json"
-FIELDS = ("document_number", "title", "type", "abstract", "action", "publication_date", "effective_on",
+FIELDS = ("document_number", "title", "type", "abstract", "action", "dates", "publication_date", "effective_on",
           "citation", "html_url", "pdf_url", "agencies", "docket_ids")
 AGENCIES = ("drug-enforcement-administration", "food-and-drug-administration")
 #: The cap is documented inconsistently (2,000 or 10,000): treat anything at 2,000 as capped.
 CAP = 2000
 PER_PAGE = 100
 KNOWN_TYPES = {"Rule", "Proposed Rule", "Notice", "Presidential Document", "Uncategorized Document", "Correction"}
+
+
+_MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                        "september", "october", "november", "december"), start=1)}
+_UNTIL = re.compile(r"\buntil\s+([A-Z][a-z]+)\s+(\d{1,2}),\s+(\d{4})")
+_SCHEDULE = re.compile(r"\bin(?:to)?\s+schedule\s+(I{1,3}|IV|V)\b", re.IGNORECASE)
+#: 21 U.S.C. 811(h)(2): a temporary scheduling order lapses after two years unless extended (by up to one year).
+TEMPORARY_ORDER_YEARS = 2
+
+
+def temporary_expiry(doc: dict[str, Any], effective: dt.date) -> tuple[dt.date, str]:
+    """When a temporary scheduling order expires: the `dates` text ("effective ..., until August 26, 2028") when
+    it says, else the statutory two years from the effective date, and which of the two it was."""
+    m = _UNTIL.search(str(doc.get("dates") or ""))
+    if m and m.group(1).lower() in _MONTHS:
+        return dt.date(int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2))), "the document's dates"
+    try:
+        return effective.replace(year=effective.year + TEMPORARY_ORDER_YEARS), "the statutory two years"
+    except ValueError:  # 29 February
+        return dt.date(effective.year + TEMPORARY_ORDER_YEARS, 3, 1), "the statutory two years"
 
 
 def is_binding(doc: dict[str, Any], today: dt.date) -> tuple[bool, str]:
@@ -119,6 +140,23 @@ class FederalRegister(Source):
                                  is_binding=binding, binding_reason=reason, citation=citation,
                                  references=[u for u in (doc.get("html_url"),) if u], **common)
         temporary = "temporary" in title.lower()
+        watch: dict[str, Any] | None = None
+        expires: dt.date | None = None
+        entries: list[dict[str, Any]] = []
+        if binding and temporary:
+            effective = dt.date.fromisoformat(doc["effective_on"])
+            expires, how = temporary_expiry(doc, effective)
+            sched = _SCHEDULE.search(title)
+            if sched:  # "Temporary Placement of X in Schedule I": a draft of what it sets, for the reviewer
+                entries = [{"substance": s, "rule": "scheduled", "schedule": sched.group(1).upper()}
+                           for s in subs if s != "leaf"]
+            watch = {
+                "watch_id": f"us-watch-fr-{slug(number)}", "kind": "temporary_measure",
+                "subject": f"Temporary scheduling order FR Doc. {number} expires {expires.isoformat()} (from {how}); "
+                           "record whether DEA extended it, made it permanent or let it lapse.",
+                "due_date": expires, "opened_date": today, "event_id": f"us-fr-{slug(number)}",
+                "can_be_extended": True, "citation_ids": [cid],
+            }
         event: dict[str, Any] = {
             "event_id": f"us-fr-{slug(number)}",
             "event_type": ("alkaloid_rule" if "leaf" not in subs else "scheduling") if binding else "proposed_rule",
@@ -131,6 +169,8 @@ class FederalRegister(Source):
             "summary": common["summary"],
             "enacted_date": published,
             "effective_date": doc.get("effective_on") if binding else None,
+            "expires_date": expires,
+            "substances": entries,
             "citation_ids": [cid],
             "confidence": "medium",
             "confidence_reason": "Drafted by the federal_register scraper from the API record; the reviewer must "
@@ -139,4 +179,5 @@ class FederalRegister(Source):
             "notes": f"Substances named in the title: {', '.join(subs)}. Binding: {reason}.",
         }
         return self.proposal(resp, source_key=number, content=doc, kind="event", jurisdiction_id="US",
-                             is_binding=binding, binding_reason=reason, event=event, citation=citation, **common)
+                             is_binding=binding, binding_reason=reason, event=event, citation=citation, watch=watch,
+                             **common)

@@ -265,6 +265,8 @@ class Fetcher:
     clock: Callable[[], float] = time.monotonic
     log: Callable[[str], None] = lambda _msg: None
     _last: float = -1e9
+    #: good (200) responses this run, for the scrape report
+    responses: int = 0
     _robots: dict[str, urllib.robotparser.RobotFileParser] = field(default_factory=dict)
 
     def _wait_turn(self) -> None:
@@ -315,6 +317,7 @@ class Fetcher:
                 if self.snapshot is not None and not resp.from_cache:
                     self.snapshot.keep(self.source, resp)
                 self.log(f"{self.source}: GET {resp.url} -> 200 ({len(resp.body):,} bytes)")
+                self.responses += 1
                 return resp
             if resp.status in RETRY_STATUSES and attempt < self.policy.retries:
                 self._backoff(attempt, getattr(resp, "_retry_after", None))

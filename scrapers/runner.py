@@ -26,6 +26,52 @@ class RunResult:
     queued: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     error: str | None = None
+    responses: int = 0
+    interval_days: int = 7
+
+
+#: The report of the last run (read by `kratom-regs due`, uploaded by the scheduled workflow).
+REPORT = Path("review") / "last-scrape.json"
+
+
+def write_report(root: Path, results: list[RunResult], run_at: dt.datetime | None = None) -> Path:
+    """Per source: ok or the named error, responses, proposals, queued; and the last good run, carried over
+    from the previous report for a source that failed now, so a source failing week after week goes stale."""
+    run_at = run_at or dt.datetime.now(dt.UTC)
+    path = root / REPORT
+    previous: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            previous = {s["source"]: s for s in json.loads(path.read_text(encoding="utf-8")).get("sources", [])}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            previous = {}  # a damaged report is replaced, never trusted
+    sources = []
+    for r in results:
+        last_ok = run_at.date().isoformat() if r.error is None else previous.get(r.source, {}).get("last_ok")
+        sources.append({"source": r.source, "ok": r.error is None, "error": r.error, "responses": r.responses,
+                        "proposals": len(r.proposals), "queued": len(r.queued), "interval_days": r.interval_days,
+                        "last_ok": last_ok})
+    ran = {r.source for r in results}
+    sources += [s for name, s in sorted(previous.items()) if name not in ran]  # a partial run keeps the others
+    sources.sort(key=lambda s: s["source"])
+    doc = {"run_at": run_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": all(s["ok"] for s in sources),
+           "sources": sources}
+    write_text_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def report_markdown(root: Path) -> str:
+    """The report as a Markdown table, for the pull request the scheduled run opens."""
+    doc = json.loads((root / REPORT).read_text(encoding="utf-8"))
+    lines = [f"Scrape run {doc['run_at']}: {'all sources ok' if doc['ok'] else 'SOME SOURCES FAILED'}", "",
+             "Review each proposal with `kratom-regs review show ID`, then accept or reject it. Nothing here "
+             "changes the published data.", "",
+             "| source | result | responses | proposals | queued | last good run |", "|---|---|---|---|---|---|"]
+    for s in doc["sources"]:
+        result = "ok" if s["ok"] else f"FAILED: {s['error']}"
+        lines.append(f"| {s['source']} | {result.replace('|', '/')} | {s['responses']} | {s['proposals']} | "
+                     f"{s['queued']} | {s['last_ok'] or 'never'} |")
+    return "\n".join(lines) + "\n"
 
 
 def _state_path(root: Path, source: str) -> Path:
@@ -69,12 +115,14 @@ def run_source(
     else:
         state = json.loads(state_file.read_text()) if state_file.is_file() else {}
     ctx = RunContext(fetcher, today, since or src.default_since, state, progress)
-    result = RunResult(name)
+    result = RunResult(name, interval_days=src.interval_days)
     try:
         result.proposals = src.run(ctx)
     except ScraperError as exc:
         result.error = f"{type(exc).__name__}: {exc}"
+        result.responses = fetcher.responses
         return result
+    result.responses = fetcher.responses
     if queue:
         result.queued, result.skipped = enqueue(root, result.proposals)
     if replay is None:

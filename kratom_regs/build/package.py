@@ -20,12 +20,13 @@ from kratom_regs.build.periods import Period, adopted_events, derive_periods, pe
 from kratom_regs.errors import ErrorSink, RecordsInvalid
 from kratom_regs.fsutil import recover_dir, recover_transaction, replace_dir, writer_lock
 from kratom_regs.records.loading import Records, load_records
+from kratom_regs.records.models import JurisdictionRecord
 from kratom_regs.records.regions import region_of
 from kratom_regs.records.rules import validate_records
 from kratom_regs.records.universe import JurisdictionInfo
 from kratom_regs.rules import source_order
 from kratom_regs.schema import TABLES
-from kratom_regs.vocab import LEGAL_INSTRUMENT_KINDS
+from kratom_regs.vocab import LEGAL_INSTRUMENT_KINDS, review_due_date
 
 PACKAGE_DIR = Path("datapackage")
 PACKAGE_NAME = "kratom-regs"
@@ -77,6 +78,16 @@ def as_of_date(recs: Records) -> dt.date:
     return max(dates, default=dt.date(2000, 1, 1))
 
 
+def next_review_date(rec: JurisdictionRecord | None, current: Period) -> dt.date | None:
+    """The earlier of the freshness policy for the answer in force and the next deadline of an open watch
+    item (an overdue one keeps its past date: the row is overdue, not "due later")."""
+    dates = [w.due_date for w in rec.watch if w.is_open] if rec is not None else []
+    policy = review_due_date(current.last_verified_date, current.confidence)
+    if policy is not None:
+        dates.append(policy)
+    return min(dates, default=None)
+
+
 def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date) -> dict[str, list[dict]]:
     t: dict[str, list[dict]] = {name: [] for name in (x.name for x in TABLES)}
     for jid in sorted(universe):
@@ -96,7 +107,8 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
             t["status_periods"].append({
                 "period_id": p.period_id, "jurisdiction_id": jid, "valid_from": p.valid_from,
                 "valid_to": p.valid_to, "is_current": p is current, **p.values, "confidence": p.confidence,
-                "last_verified_date": p.last_verified_date, "start_event_id": p.start_event_id,
+                "last_verified_date": p.last_verified_date, "is_unconfirmed": p.is_unconfirmed,
+                "unconfirmed_reason": p.unconfirmed_reason, "start_event_id": p.start_event_id,
             })
             t["status_period_citations"] += [{"period_id": p.period_id, "citation_id": c} for c in p.citation_ids]
             t["status_period_events"] += [{"period_id": p.period_id, "event_id": e} for e in p.event_ids]
@@ -109,6 +121,8 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
             "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
             "period_id": current.period_id, "valid_from": current.valid_from, **current.values,
             "confidence": current.confidence, "last_verified_date": current.last_verified_date,
+            "is_unconfirmed": current.is_unconfirmed, "unconfirmed_reason": current.unconfirmed_reason,
+            "next_review_date": next_review_date(rec, current),
             "start_event_id": current.start_event_id,
             "official_citation": start_event.official_citation if start_event else None,
             "citation_url": read[0].url if read else None,
@@ -132,6 +146,15 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
             ]
         for c in rec.claims:
             t["claims"].append({**c.model_dump(mode="python"), "jurisdiction_id": jid})
+        for w in rec.watch:
+            t["watch_items"].append({
+                **w.model_dump(mode="python", exclude={"kind", "citation_ids", "resolution_citation_ids"}),
+                "jurisdiction_id": jid, "watch_kind": w.kind, "is_open": w.is_open,
+            })
+            t["watch_item_citations"] += [{"watch_id": w.watch_id, "citation_id": c, "role": "start"}
+                                          for c in w.citation_ids]
+            t["watch_item_citations"] += [{"watch_id": w.watch_id, "citation_id": c, "role": "resolution"}
+                                          for c in w.resolution_citation_ids]
     for cid in sorted(recs.citations):
         c = recs.citations[cid]
         t["citations"].append({**c.model_dump(mode="python"), "is_legal_instrument": c.kind in LEGAL_INSTRUMENT_KINDS})

@@ -5,6 +5,9 @@ D are the baseline, overlaid in effective-date order by every binding event with
 effective_date <= D that has not expired (expires_date > D). The baseline is `legal`
 when a verification says the listed events are all the kratom law there, else
 `unknown`. Consecutive days with equal variables form one period [valid_from, valid_to).
+An expiry is not assumed to be a lapse: from the expires_date of an event whose outcome
+is not recorded (and from the reported_date of an unresolved reported_change) periods are
+flagged unconfirmed, with the reason (JurisdictionRecord.unconfirmed_from holds the rule).
 Defining periods as a pure function of events is what guarantees they never overlap
 or leave gaps.
 """
@@ -43,6 +46,12 @@ class Period:
     citation_ids: tuple[str, ...]
     confidence: str | None
     last_verified_date: dt.date | None
+    #: why the coded values are not confirmed from this period's start (None: nothing pending)
+    unconfirmed_reason: str | None = None
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return self.unconfirmed_reason is not None
 
     @property
     def period_id(self) -> str:
@@ -91,7 +100,13 @@ def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str,
                      key=lambda e: (e.effective_date, e.event_id))
     verified = bool(record.verifications)
     latest_ver = max(record.verifications, key=lambda v: (v.verified_date, v.verification_id)) if verified else None
-    change_days = sorted({d for e in binding for d in (e.effective_date, e.expires_date) if d is not None})
+    pending = record.unconfirmed_from()
+    change_days = sorted({d for e in binding for d in (e.effective_date, e.expires_date) if d is not None}
+                         | {d for d, _ in pending})
+
+    def doubt(day: dt.date | None) -> str | None:
+        reasons = [why for d, why in pending if day is not None and d <= day]
+        return "; ".join(reasons) or None
 
     def snapshot(day: dt.date | None) -> tuple[dict[str, object], list[Event]]:
         state = baseline(verified)
@@ -101,7 +116,7 @@ def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str,
         return state, active
 
     def make(start: dt.date | None, end: dt.date | None, state: dict[str, object], active: list[Event],
-             starter: str | None) -> Period:
+             starter: str | None, unconfirmed: str | None) -> Period:
         # A period's confidence is that of what its headline status rests on: the latest event in force
         # that set `status`, else the verification behind a `legal` baseline. (An old low-confidence
         # age rule must not make a well-sourced later ban look doubtful; each event keeps its own.)
@@ -127,6 +142,7 @@ def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str,
             tuple(dict.fromkeys(cites)),
             conf,
             max(dates) if dates and state["status"] != "unknown" else None,
+            unconfirmed,
         )
 
     periods: list[Period] = []
@@ -134,16 +150,17 @@ def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str,
     for i, start in enumerate(bounds):
         end = bounds[i + 1] if i + 1 < len(bounds) else None
         state, active = snapshot(start)
+        unconfirmed = doubt(start)
         starter = None
         if start is not None:
             starters = [e.event_id for e in binding if start in (e.effective_date, e.expires_date)]
             starter = starters[-1] if starters else None
-        if periods and periods[-1].values == state:
+        if periods and periods[-1].values == state and periods[-1].unconfirmed_reason == unconfirmed:
             prev = periods[-1]
             merged_active = [e for e in binding if e.event_id in set(prev.event_ids) | {a.event_id for a in active}]
-            periods[-1] = make(prev.valid_from, end, state, merged_active, prev.start_event_id)
+            periods[-1] = make(prev.valid_from, end, state, merged_active, prev.start_event_id, unconfirmed)
             continue
-        periods.append(make(start, end, state, active, starter))
+        periods.append(make(start, end, state, active, starter, unconfirmed))
     return periods
 
 

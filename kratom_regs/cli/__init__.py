@@ -6,10 +6,10 @@ module imports its heavy libraries inside its commands, so `kratom-regs status` 
 
 from __future__ import annotations
 
-from kratom_regs.cli import outputs, query, records, release, scrape, site
+from kratom_regs.cli import due, outputs, query, records, release, scrape, site
 from kratom_regs.cli.app import main
 
-for _module in (query, records, outputs, release, site, scrape):
+for _module in (query, records, outputs, release, site, scrape, due):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

@@ -12,6 +12,12 @@ from kratom_regs.cli.app import _dump, _say, _table
 from kratom_regs.vocab import UNKNOWN_IN_SHORT
 
 
+def _days_ago(days: int | None) -> str:
+    if days is None:
+        return "?"
+    return "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
+
+
 def _law_line(ans: dict[str, Any]) -> str:
     law = ans.get("law")
     if not law:
@@ -43,7 +49,14 @@ def status(name: str, as_of: str | None, as_json: bool, data_version: str | None
             if ans.get(f"{s}_rule") not in (None, "none", "unknown")]
     if subs:
         _say("  alkaloids:   " + ", ".join(subs))
-    _say(f"  confidence:  {ans['confidence'] or '-'} · last verified {ans['last_verified_date'] or '-'}")
+    verified = (f"last verified {ans['last_verified_date']} ({_days_ago(ans.get('verified_days_ago'))})"
+                if ans.get("last_verified_date") else "never verified")
+    nxt = f" · next review {ans['next_review_date']}" if ans.get("next_review_date") else ""
+    _say(f"  confidence:  {ans['confidence'] or '-'} · {verified}{nxt}")
+    if ans.get("is_unconfirmed"):
+        _say("  UNCONFIRMED: " + textwrap.fill(ans.get("unconfirmed_reason") or "no source confirms this coding",
+                                               width=100, initial_indent=" " * 15,
+                                               subsequent_indent=" " * 15)[15:])
     if ans.get("notes"):
         _say("  note:        " + textwrap.fill(ans["notes"], width=100, initial_indent=" " * 15,
                                                   subsequent_indent=" " * 15)[15:])

@@ -49,11 +49,14 @@ def _review(root: Path) -> Any:
 @click.option("--record", type=click.Path(file_okay=False, path_type=Path),
               help="Record responses (keys and cookies stripped) into this folder.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
+@click.option("--report-md", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the run's report as a Markdown table here (for a pull request body).")
 def scrape(sources: tuple[str, ...], list_: bool, since: str | None, replay: Path | None, record: Path | None,
-           root: Path) -> None:
-    """Run scrapers (all, or SOURCES) and queue their proposals for review."""
+           root: Path, report_md: Path | None) -> None:
+    """Run scrapers (all, or SOURCES) and queue their proposals for review. Writes review/last-scrape.json
+    (per source: ok or the error, responses, proposals); exits 1 when any source failed."""
     _checkout(root)
-    from scrapers.runner import run_source
+    from scrapers.runner import report_markdown, run_source, write_report
     from scrapers.sources import SOURCES
 
     if list_:
@@ -63,14 +66,21 @@ def scrape(sources: tuple[str, ...], list_: bool, since: str | None, replay: Pat
         return
     since_day = dt.date.fromisoformat(since) if since else None
     failed = False
+    results = []
     for name in sources or tuple(sorted(SOURCES)):
         res = run_source(root, name, since=since_day, replay=replay, record=record,
                          progress=lambda m: click.echo(m, err=True))
+        results.append(res)
         if res.error:
             failed = True
             click.echo(f"{name}: FAILED, nothing queued: {res.error}", err=True)
             continue
         click.echo(f"{name}: {len(res.proposals)} found, {len(res.queued)} queued, {len(res.skipped)} already known")
+    if replay is None:  # a replay is a test of the parsers, not a run of the sources
+        report = write_report(root, results)
+        click.echo(f"report: {report.relative_to(root)}", err=True)
+        if report_md is not None:
+            report_md.write_text(report_markdown(root), encoding="utf-8")
     if failed:
         sys.exit(1)
 

@@ -55,6 +55,10 @@ TRAILING_FIELDS: tuple[PanelField, ...] = (
                + ", ".join(f"{code} = {name}" for name, code in STATUS_CODES.items())
                + "; empty (Stata missing) for unknown, which is not a point on that scale."),
     PanelField("confidence", "string", "Confidence of the status period in force on period_end."),
+    PanelField("is_unconfirmed", "boolean", "Whether no source confirms the values in force on period_end (a "
+               "temporary measure expired with nothing recorded about what followed, or a reported change is "
+               "unresolved); empty for releases before the flag existed."),
+    PanelField("unconfirmed_reason", "string", "Why the values in force on period_end are unconfirmed."),
     PanelField("period_id", "string", "The status period in force on period_end (status_periods.csv), which "
                "carries the law and the citations."),
     PanelField("start_status", "string", "The status in force on period_start."),
@@ -162,7 +166,8 @@ def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.dat
                 "jurisdiction_id": j["jurisdiction_id"], "name": j["name"], "level": j["level"],
                 "parent_id": j["parent_id"], **keys, "period": label, "period_start": ps, "period_end": pe, **values,
                 "status_code": STATUS_CODES.get(at_end["status"]),
-                "confidence": at_end["confidence"], "period_id": at_end["period_id"],
+                "confidence": at_end["confidence"], "is_unconfirmed": at_end.get("is_unconfirmed", ""),
+                "unconfirmed_reason": at_end.get("unconfirmed_reason", ""), "period_id": at_end["period_id"],
                 "start_status": at_start["status"], "changed_in_period": at_start["period_id"] != at_end["period_id"],
                 "share_in_force": round(days / ((pe - ps).days + 1), 6),
             })

@@ -258,6 +258,27 @@ class JurisdictionRecord(Strict):
     watch: list[WatchItem] = Field(default_factory=list)
     adopts: list[Adoption] = Field(default_factory=list)
 
+    def unconfirmed_from(self) -> list[tuple[dt.date, str]]:
+        """(day, reason) from which the coded status is not confirmed by any source: the one rule that
+        derivation (the is_unconfirmed flag) and `kratom-regs due` both follow.
+
+        A binding event with an expires_date is not assumed to lapse: what followed its expiry (a lapse, an
+        extension, a replacement) is known only once a temporary_measure watch item about that event is
+        resolved with a cited source. A reported_change is unconfirmed from its reported_date until resolved.
+        """
+        settled = {w.event_id for w in self.watch
+                   if w.kind is WatchKind.TEMPORARY_MEASURE and not w.is_open and w.event_id is not None}
+        out: list[tuple[dt.date, str]] = []
+        for e in self.events:
+            if e.is_binding and e.expires_date is not None and e.event_id not in settled:
+                out.append((e.expires_date, f"{e.event_id} expires {e.expires_date.isoformat()} and nothing is "
+                                            "recorded about what followed (lapse, extension or replacement)"))
+        for w in self.watch:
+            if w.kind is WatchKind.REPORTED_CHANGE and w.is_open and w.reported_date is not None:
+                out.append((w.reported_date, f"{w.watch_id}: a change is reported from "
+                                             f"{w.reported_date.isoformat()} but not confirmed: {w.subject}"))
+        return sorted(out)
+
     def canonical(self) -> JurisdictionRecord:
         """The same record in canonical order, so diffs stay reviewable."""
         far = dt.date.max

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kratom_regs.errors import ErrorSink, KratomRegsError, RecordsInvalid
 from kratom_regs.fsutil import write_bytes_atomic, write_text_atomic, writer_lock
 from kratom_regs.records.loading import canonical_text, load_records
-from kratom_regs.records.models import JURISDICTION_ID_RE, Citation, Event, JurisdictionRecord
+from kratom_regs.records.models import JURISDICTION_ID_RE, Citation, Event, JurisdictionRecord, WatchItem
 from kratom_regs.records.rules import validate_records
 
 REVIEW_DIR = Path("review")
@@ -59,6 +59,8 @@ class Proposal(BaseModel):
     event: dict[str, Any] | None = None  # draft Event fields (validated on accept)
     citation: dict[str, Any] | None = None  # draft Citation fields
     references: list[str] = Field(default_factory=list)  # URLs a lead points to
+    #: draft WatchItem fields: what the accepted event will go stale on (a temporary order's expiry)
+    watch: dict[str, Any] | None = None
     #: identifiers that, found in a recorded event's official_citation or a citation's title or URL,
     #: mean the thing is already recorded (an FR document number, "81 FR 59929", a bill id)
     match_keys: list[str] = Field(default_factory=list)
@@ -195,6 +197,7 @@ def accept(root: Path, proposal_id: str, reviewer: str = "reviewer", today: dt.d
         try:
             citation = Citation.model_validate(p.citation)
             event = Event.model_validate(p.event)
+            watch = WatchItem.model_validate(p.watch) if p.watch is not None else None
         except ValidationError as exc:
             why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise ReviewError(f"{proposal_id}: the proposed record is not valid: {why}") from None
@@ -207,7 +210,11 @@ def accept(root: Path, proposal_id: str, reviewer: str = "reviewer", today: dt.d
         if any(e.event_id == event.event_id for e in existing.events):
             raise ReviewError(f"{proposal_id}: event {event.event_id!r} already exists in {jid}; "
                               "scrapers never overwrite a record")
-        updated = existing.model_copy(update={"events": [*existing.events, event]})
+        if watch is not None and any(w.watch_id == watch.watch_id for w in existing.watch):
+            raise ReviewError(f"{proposal_id}: watch item {watch.watch_id!r} already exists in {jid}; "
+                              "scrapers never overwrite a record")
+        updated = existing.model_copy(update={"events": [*existing.events, event],
+                                              "watch": [*existing.watch, *([watch] if watch else [])]})
         recs.citations[citation.citation_id] = citation
         recs.citation_paths.setdefault(citation.citation_id, f"records/citations/{citation.citation_id}.yaml")
         recs.jurisdictions[jid] = updated

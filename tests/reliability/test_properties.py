@@ -83,7 +83,8 @@ def assert_partition(periods: list[Period]) -> None:
     for a, b in itertools.pairwise(periods):
         assert a.valid_to is not None and a.valid_to == b.valid_from, "gap or overlap between periods"
         assert b.valid_from is not None and (a.valid_from is None or a.valid_from < b.valid_from)
-        assert a.values != b.values, "two adjacent periods say the same thing: they should be one"
+        assert (a.values, a.unconfirmed_reason) != (b.values, b.unconfirmed_reason), \
+            "two adjacent periods say the same thing: they should be one"
     assert sum(p.valid_to is None for p in periods) == 1
     assert all(set(p.values) == set(VARIABLES) for p in periods)
 

@@ -119,3 +119,18 @@ def test_html_block_page_and_broken_json_are_named() -> None:
         resp(b"<!DOCTYPE html><title>Just a moment...</title>", "text/html").json("federal_register")
     with pytest.raises(BlockedPage, match="malformed JSON"):
         resp(b'{"count": 1, "results": [').json("federal_register")
+
+
+def test_legistar_parser_on_a_real_matter_layout() -> None:
+    """A real Mountain View matter (transcribed, see the fixtures README): parsed as a lead for the configured
+    locality only, never law, with the council's own page to start from."""
+    from scrapers.legistar import Legistar
+
+    path = RECORDED / "legistar" / "legistar_mountainview_matter_1275_transcribed.json"
+    (matter,) = json.loads(path.read_text())
+    p = Legistar().to_proposal(resp(path.read_bytes()), "mountainview", "US-CA-mountain-view", matter)
+    assert (p.kind, p.is_binding, p.jurisdiction_id) == ("lead", False, "US-CA-mountain-view")
+    assert p.title == "13-252: Proclamation Recognizing John M. Inks" and p.source_key == "mountainview:1275"
+    assert "status Filed; passed 2014-01-07T00:00:00" in p.summary
+    assert p.references == ["https://mountainview.legistar.com/LegislationDetail.aspx?ID=1275"]
+    assert p.event is None and p.watch is None

@@ -140,3 +140,56 @@ def test_openstates_only_became_law_is_flagged(empty_repo: Path) -> None:
     by_title = {p.title.split(":")[0]: p for p in res.proposals}
     assert by_title["HB 9003"].kind == "lead" and by_title["HB 9003"].jurisdiction_id == "US-OK"
     assert by_title["B 9004"].kind == "event" and by_title["B 9004"].jurisdiction_id == "US-DC"
+
+
+DEA_2026 = REPLAY / "federal_register_dea_2026"
+
+
+def test_golden_dea_2025_2026_replay(empty_repo: Path) -> None:
+    """CONSTRUCTED replay of the DEA kratom-alkaloid documents as the research reads them."""
+    res = run_source(empty_repo, "federal_register", replay=DEA_2026, progress=lambda _m: None)
+    assert res.error is None, res.error
+    golden = GOLDEN / "federal_register_dea_2026.json"
+    assert normalised(res.proposals) == json.loads(golden.read_text()), f"parser output changed; see {golden}"
+    by = {p.source_key: p for p in res.proposals}
+    assert sorted(by) == ["2026-13580", "2026-13581", "2026-17429", "2026-20942", "2026-20943"]
+    for notice in ("2026-13580", "2026-13581", "2026-20942", "2026-20943"):  # notices of intent: never law
+        p = by[notice]
+        assert p.is_binding is False and p.event["event_type"] == "proposed_rule" and p.watch is None
+        assert p.event["substances"] == [] and p.event["effective_date"] is None
+    order = by["2026-17429"]
+    assert order.is_binding is True
+    assert (order.event["basis"], order.event["event_type"]) == ("temporary_order", "alkaloid_rule")
+    assert str(order.event["effective_date"]) == "2026-08-26" and str(order.event["expires_date"]) == "2028-08-26"
+    assert order.event["substances"] == [{"substance": "analogues", "rule": "scheduled", "schedule": "I"}]
+    assert order.watch is not None and order.watch["kind"] == "temporary_measure"
+    assert str(order.watch["due_date"]) == "2028-08-26" and order.watch["event_id"] == order.event["event_id"]
+
+
+def test_accepting_a_temporary_order_records_its_watch_item_and_due_lists_it(empty_repo: Path) -> None:
+    import datetime as dt
+
+    from kratom_regs.build.periods import derive_periods, period_at
+    from kratom_regs.build.due import due_items
+    from kratom_regs.records.loading import load_records
+
+    run_source(empty_repo, "federal_register", replay=DEA_2026, progress=lambda _m: None)
+    pid = next(p.proposal_id for p in list_queue(empty_repo) if "2026-17429" in p.proposal_id)
+    accept(empty_repo, pid)
+    from kratom_regs.errors import ErrorSink
+
+    recs = load_records(empty_repo, ErrorSink())
+    us = recs.jurisdictions["US"]
+    (w,) = us.watch
+    assert (w.kind.value, w.event_id, w.due_date, w.can_be_extended) == (
+        "temporary_measure", "us-fr-2026-17429", dt.date(2028, 8, 26), True)
+    periods = derive_periods(us, "US")
+    assert period_at(periods, dt.date(2027, 1, 1)).values["analogues_rule"] == "scheduled"
+    after = period_at(periods, dt.date(2028, 8, 26))
+    assert after.is_unconfirmed and after.values["analogues_rule"] == "unknown"
+    assert [i.ref for i in due_items(empty_repo, dt.date(2026, 12, 4)) if i.reason == "temporary_measure"] == []
+    soon = [i for i in due_items(empty_repo, dt.date(2028, 8, 1)) if i.reason == "temporary_measure"]
+    assert [(i.ref, i.state) for i in soon] == [("us-watch-fr-2026-17429", "due soon")]
+    # the same expiry is never listed twice (the watch item covers the event)
+    assert not [i for i in due_items(empty_repo, dt.date(2028, 9, 1)) if i.reason == "expiry"]
+    build(empty_repo)

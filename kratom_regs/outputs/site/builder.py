@@ -110,6 +110,16 @@ class _Data:
     details: dict[str, dict[str, Any]]
 
 
+def _as_of_freshness(answer: dict[str, Any], as_of: str) -> dict[str, Any]:
+    """The site is built byte for byte from the package, so its age of a verification is counted to the data's
+    as-of date, not to the day the site happened to be built."""
+    out = {k: v for k, v in answer.items() if k != "verified_days_ago"}
+    lvd = answer.get("last_verified_date")
+    out["verified_days_before_as_of"] = (
+        (dt.date.fromisoformat(str(as_of)) - dt.date.fromisoformat(lvd)).days if lvd else None)
+    return out
+
+
 def _gather(pkg: Package, version: str | None) -> _Data:
     juris = pkg.index["juris"]
     rows = api.jurisdictions(as_of=pkg.as_of, version=version)
@@ -117,8 +127,8 @@ def _gather(pkg: Package, version: str | None) -> _Data:
     day = parse_day(pkg.as_of)
     for r in rows:
         jid = _file_id(r["jurisdiction_id"])
-        cur = api.status_by_id(pkg, jid, day)
-        chain = api.applicable_by_id(pkg, jid, day)
+        cur = _as_of_freshness(api.status_by_id(pkg, jid, day), pkg.as_of)
+        chain = [_as_of_freshness(c, pkg.as_of) for c in api.applicable_by_id(pkg, jid, day)]
         details[jid] = {
             "current": cur,
             "applicable": chain[1:],
