@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from kratom_regs.build.due import due_items
 from kratom_regs.build.package import build
 from kratom_regs.build.periods import derive_periods, period_at
 from kratom_regs.cli import main
-from kratom_regs.build.due import due_items
 from kratom_regs.records.models import JurisdictionRecord
 from tests.conftest import CITATIONS, event, verification, write_repo
 

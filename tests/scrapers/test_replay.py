@@ -169,8 +169,8 @@ def test_golden_dea_2025_2026_replay(empty_repo: Path) -> None:
 def test_accepting_a_temporary_order_records_its_watch_item_and_due_lists_it(empty_repo: Path) -> None:
     import datetime as dt
 
-    from kratom_regs.build.periods import derive_periods, period_at
     from kratom_regs.build.due import due_items
+    from kratom_regs.build.periods import derive_periods, period_at
     from kratom_regs.records.loading import load_records
 
     run_source(empty_repo, "federal_register", replay=DEA_2026, progress=lambda _m: None)
