@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kratom_regs._version import __version__
 from kratom_regs.build.periods import Period, derive_periods, period_at
-from kratom_regs.errors import ErrorSink, RecordsInvalid
+from kratom_regs.errors import ErrorSink, PackageCheckFailed, RecordsInvalid
 from kratom_regs.fsutil import replace_dir, writer_lock
 from kratom_regs.records.loading import Records, load_records
 from kratom_regs.records.regions import region_of
@@ -214,8 +214,15 @@ def write_package(built: Built, target: Path) -> None:
 
 
 def build(root: Path, today: dt.date | None = None) -> Built:
+    """Compile, check the package bytes (the fast check, equivalent to frictionless) and write.
+    A package that fails the check is never written."""
+    from kratom_regs.build.fastcheck import package_problems
+
     with writer_lock(root):
         built = compile_package(root, today)
+        problems = package_problems(built.files)
+        if problems:
+            raise PackageCheckFailed(problems)
         write_package(built, root / PACKAGE_DIR)
     return built
 
@@ -234,7 +241,8 @@ def stale_files(root: Path, built: Built) -> list[str]:
 
 
 def frictionless_errors(package_json: Path) -> list[str]:
-    """Run Frictionless on a written package; heavy import, so only here."""
+    """Run Frictionless on a written package: the reference check (tests, and what CI and `release`
+    run); `build` and `validate` use build/fastcheck.py, proven equivalent on injected faults."""
     from frictionless import Package, system
 
     with system.use_context(trusted=True):
