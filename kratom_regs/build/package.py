@@ -183,9 +183,22 @@ def descriptor(files: dict[str, bytes], as_of: dt.date, version: str) -> dict[st
 
 
 def compile_package(root: Path, today: dt.date | None = None) -> Built:
-    """Validate records and produce the package bytes, or raise RecordsInvalid."""
+    """Validate records and produce the package bytes, or raise RecordsInvalid.
+
+    `validate` and `build` share one compile: the last successful compile is cached under the
+    hash of every record file's content and the day the date rules were checked against (plus
+    the code fingerprint, see records/cache.py), so whichever runs second reuses it."""
+    from kratom_regs.records.cache import Store, content_key
+
     sink = ErrorSink()
     recs = load_records(root, sink)
+    today = today or dt.date.today()
+    key = content_key(today.isoformat(), *(f"{rel}\0{h}" for rel, h in sorted(recs.hashes.items())))
+    store = Store(root, "compiled")
+    hit = store.load().get(key) if not sink else None
+    if hit is not None:
+        files, as_of, tables = hit
+        return Built(files, as_of, __version__, tables, recs)
     universe = validate_records(recs, sink, today)
     if sink:
         raise RecordsInvalid(sink)
@@ -194,6 +207,7 @@ def compile_package(root: Path, today: dt.date | None = None) -> Built:
     files = {f"data/{t.name}.csv": to_csv(t.columns, tables[t.name]) for t in TABLES}
     desc = descriptor(files, as_of, __version__)
     files["datapackage.json"] = (json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    store.save({key: (files, as_of, tables)})
     return Built(files, as_of, __version__, tables, recs)
 
 

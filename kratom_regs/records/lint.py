@@ -22,6 +22,8 @@ def lint_records(root: Path, *, fix: bool = False, recs: Records | None = None) 
     items = [(recs.jurisdiction_paths[k], v) for k, v in recs.jurisdictions.items()]
     items += [(recs.citation_paths[k], v) for k, v in recs.citations.items()]
     for rel, model in sorted(items, key=lambda x: x[0]):
+        if recs.canonical.get(rel) is True:  # known canonical (checked when parsed, or cached)
+            continue
         path = root / rel
         want = canonical_text(model)
         if recs.texts.get(rel) != want:

@@ -26,6 +26,10 @@ class Records:
     citation_paths: dict[str, str] = field(default_factory=dict)
     #: each file's text as read, so lint can compare without reading everything again
     texts: dict[str, str] = field(default_factory=dict)
+    #: whether each file is in canonical form (known from the parse cache or computed at parse time)
+    canonical: dict[str, bool] = field(default_factory=dict)
+    #: each file's content hash (rel → hex), every file read including invalid ones: the compile cache key
+    hashes: dict[str, str] = field(default_factory=dict)
 
 
 def _loc(err: dict[str, Any]) -> str:
@@ -74,6 +78,13 @@ def canonical_text(model: JurisdictionRecord | Citation) -> str:
 
 
 def load_records(root: Path, sink: ErrorSink) -> Records:
+    """Every record file as a model. Files whose bytes were parsed before (by any name) come from
+    the parse cache with their canonical-form verdict; the rest are parsed, checked and cached."""
+    from kratom_regs.records.cache import Store, content_key
+
+    store = Store(root, "parsed")
+    cached = store.load()
+    used: dict[str, Any] = {}
     recs = Records(root=root)
     for kind, sub, model, key in (
         ("citation", CITATIONS_DIR, Citation, "citation_id"),
@@ -92,16 +103,25 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
                 continue
             try:
                 raw = path.read_bytes()
-                data = parse_yaml_bytes(raw)
-            except YamlError as exc:
-                sink.add(rel, "", "", str(exc))
-                continue
             except OSError as exc:
                 sink.add(rel, "", "", f"cannot read: {exc.strerror}")
                 continue
-            obj = parse_model(model, data, rel, sink)
-            if obj is None:
-                continue
+            ckey = content_key(kind, raw)
+            recs.hashes[rel] = ckey
+            hit = cached.get(ckey)
+            if hit is not None:
+                obj, is_canonical = hit
+            else:
+                try:
+                    data = parse_yaml_bytes(raw)
+                except YamlError as exc:
+                    sink.add(rel, "", "", str(exc))
+                    continue
+                obj = parse_model(model, data, rel, sink)
+                if obj is None:
+                    continue
+                is_canonical = raw.decode("utf-8") == canonical_text(obj)
+            used[ckey] = (obj, is_canonical)
             ident = getattr(obj, key)
             if path.stem != ident:
                 sink.add(rel, ident, key, f"file name must be {ident}.yaml")
@@ -114,4 +134,7 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
             target[ident] = obj
             paths[ident] = rel
             recs.texts[rel] = raw.decode("utf-8")
+            recs.canonical[rel] = is_canonical
+    if used.keys() != cached.keys():  # keep only what this tree holds, so the cache never outgrows it
+        store.save(used)
     return recs
