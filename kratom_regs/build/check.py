@@ -19,7 +19,7 @@ def validate_all(root: Path) -> tuple[list[str], str]:
         return exc.sink.lines(), ""
     problems = [f"{rel}: not in canonical form (run `kratom-regs lint --fix`)"
                 for rel in lint_records(root, recs=built.records)]
-    problems += package_problems(built.files)  # frictionless's checks, in memory (build/fastcheck.py)
+    problems += package_problems(built.files, root)  # frictionless's checks, in memory (build/fastcheck.py)
     counts = {k: len(v) for k, v in built.tables.items()}
     coded = sum(1 for r in built.tables["current_status"] if r["status"] != "unknown")
     summary = (

@@ -23,9 +23,11 @@ import functools
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 #: frictionless's default boolean words
@@ -49,9 +51,17 @@ def _is_number(v: str) -> bool:
     return True
 
 
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _is_date(v: str) -> bool:
+    """strptime(v, '%Y-%m-%d') succeeds, as frictionless asks. For the usual shape (4-2-2 ASCII
+    digits) that is exactly "is a real day", which date.fromisoformat answers 20x faster."""
     try:
-        dt.datetime.strptime(v, "%Y-%m-%d")
+        if _ISO_DAY.fullmatch(v):
+            dt.date.fromisoformat(v)
+        else:
+            dt.datetime.strptime(v, "%Y-%m-%d")
     except ValueError:
         return False
     return True
@@ -262,6 +272,18 @@ def check_package(files: Mapping[str, bytes]) -> list[Fault]:
     return sorted(faults, key=lambda f: (f.resource, f.row or 0, f.field or "", f.code, f.message))
 
 
-def package_problems(files: Mapping[str, bytes]) -> list[str]:
-    """check_package as lines for `validate` and `build`."""
-    return [str(f) for f in check_package(files)]
+def package_problems(files: Mapping[str, bytes], root: Path | None = None) -> list[str]:
+    """check_package as lines for `validate` and `build`. With a repository root, the verdict is
+    cached under the hash of every file's bytes, so `build` after `validate` does not check twice."""
+    if root is None:
+        return [str(f) for f in check_package(files)]
+    from kratom_regs.records.cache import Store, content_key
+
+    key = content_key(*(part for name in sorted(files) for part in (name, files[name])))
+    store = Store(root, "checked")
+    hit = store.load().get(key)
+    if hit is not None:
+        return list(hit)
+    problems = [str(f) for f in check_package(files)]
+    store.save({key: problems})
+    return problems

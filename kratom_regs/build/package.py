@@ -234,7 +234,7 @@ def build(root: Path, today: dt.date | None = None) -> Built:
 
     with writer_lock(root):
         built = compile_package(root, today)
-        problems = package_problems(built.files)
+        problems = package_problems(built.files, root)
         if problems:
             raise PackageCheckFailed(problems)
         write_package(built, root / PACKAGE_DIR)

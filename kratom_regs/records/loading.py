@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,11 +95,13 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
         if not folder.is_dir():
             sink.add(str(sub), "", "", f"missing folder (is {root} a kratom-regs repository?)")
             continue
-        for path in sorted(folder.iterdir()):
+        # scandir: each entry's type comes with the listing (no stat per file: 90,000 files at x100)
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            path = folder / entry.name
             rel = str(path.relative_to(root))
-            if path.name.startswith("."):
+            if entry.name.startswith("."):
                 continue
-            if path.suffix != ".yaml" or not path.is_file() or path.is_symlink():
+            if path.suffix != ".yaml" or entry.is_symlink() or not entry.is_file(follow_symlinks=False):
                 sink.add(rel, "", "", "only plain .yaml files belong here")
                 continue
             try:
