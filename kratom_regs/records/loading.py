@@ -27,8 +27,11 @@ class Records:
     citation_paths: dict[str, str] = field(default_factory=dict)
     #: each file's text as read, so lint can compare without reading everything again
     texts: dict[str, str] = field(default_factory=dict)
-    #: whether each file is in canonical form (known from the parse cache or computed at parse time)
-    canonical: dict[str, bool] = field(default_factory=dict)
+    #: whether each file is in canonical form: from the parse cache, else None until lint decides
+    canonical: dict[str, bool | None] = field(default_factory=dict)
+    #: the parse cache and this tree's entries (content hash → (model, canonical verdict)), for lint to
+    #: record its verdicts in
+    cache: tuple[Any, dict[str, Any]] | None = None
     #: each file's content hash (rel → hex), every file read including invalid ones: the compile cache key
     hashes: dict[str, str] = field(default_factory=dict)
 
@@ -123,7 +126,7 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
                 obj = parse_model(model, data, rel, sink)
                 if obj is None:
                     continue
-                is_canonical = raw.decode("utf-8") == canonical_text(obj)
+                is_canonical = None  # decided by lint when asked (build never needs it)
             used[ckey] = (obj, is_canonical)
             ident = getattr(obj, key)
             if path.stem != ident:
@@ -140,4 +143,5 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
             recs.canonical[rel] = is_canonical
     if used.keys() != cached.keys():  # keep only what this tree holds, so the cache never outgrows it
         store.save(used)
+    recs.cache = (store, used)
     return recs
