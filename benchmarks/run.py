@@ -44,6 +44,11 @@ TARGETS = {
     "status_warm_us": 50.0,
     "build_validate_x100_s": 10.0,
     "max_growth_exponent": 1.1,  # "no step worse than linear", with 10 % for noise
+    "first_status_x100_ms": 100.0,
+    "build_validate_x100_cold_s": 40.0,
+    "build_validate_x100_incremental_s": 10.0,
+    "validate_one_edit_x100_s": 3.0,
+    "build_validate_real_s": 1.0,
 }
 LOAD_TABLES = ("current_status", "status_periods")
 
@@ -327,19 +332,88 @@ def real_records(work: Path, repeats: int) -> dict[str, Any]:
         return {"valid": False, "files": n_files, "problems": len(exc.sink),
                 "note": f"the real records do not validate yet ({len(exc.sink)} problem(s)); build and validate "
                         "figures are for the synthetic sets only (rerun on final data)"}
-    builds = [build_once(root) for _ in range(repeats)]
-    validations = []
-    problems: list[str] = []
-    for _ in range(repeats):
-        t, problems = validate_once(root)
-        validations.append(t)
+    with cache_off():  # full work, comparable with earlier runs
+        builds = [build_once(root) for _ in range(repeats)]
+        validations = []
+        problems: list[str] = []
+        for _ in range(repeats):
+            t, problems = validate_once(root)
+            validations.append(t)
+    warm = []  # the contributor's loop: build then validate with the caches filled by the run before
+    for _ in range(repeats + 1):
+        t = time.perf_counter()
+        build_once(root)
+        validate_once(root)
+        warm.append(time.perf_counter() - t)
     fl = [frictionless_once(root / "datapackage")[0] for _ in range(repeats)]
     out = {"valid": not problems, "files": n_files, "build_s": summary(builds), "validate_s": summary(validations),
+           "build_validate_cached_s": summary(warm[1:]), "build_validate_first_cached_s": round(warm[0], 3),
            "frictionless_validate_s": summary(fl), "package": str(root / "datapackage")}
     if problems:
         out["problems"] = len(problems)
         out["note"] = "records compile, but validate reports problems (lint or frictionless); timed anyway"
     return out
+
+
+# -- the contributor's loop (caches on) --------------------------------------------------------------
+@contextlib.contextmanager
+def cache_off() -> Iterator[None]:
+    """Full, uncached work: what the synthetic-scale figures (comparable with earlier runs) measure."""
+    old = os.environ.get("KRATOM_REGS_CACHE")
+    os.environ["KRATOM_REGS_CACHE"] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("KRATOM_REGS_CACHE", None)
+        else:
+            os.environ["KRATOM_REGS_CACHE"] = old
+
+
+def _touch_records(files: list[Path], n: int, tag: str) -> None:
+    """Change n record files the way a contributor would (a summary reworded), staying canonical."""
+    for path in files[:n]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("not a real law.", f"not a real law ({tag}).", 1), encoding="utf-8")
+
+
+def contributor_loop(root: Path) -> dict[str, Any]:
+    """build + validate from no caches, then after editing 1 % of the files, then validate after one edit."""
+    from kratom_regs.records.cache import CACHE_DIR
+
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+    files = sorted((root / "records" / "jurisdictions").glob("*.yaml"))
+    n_all = len(files) + sum(1 for _ in (root / "records" / "citations").glob("*.yaml"))
+    t = time.perf_counter()
+    build_once(root)
+    _, problems = validate_once(root)
+    cold_s = time.perf_counter() - t
+    step = max(1, len(files) // max(1, n_all // 100))
+    one_pct = files[::step][: max(1, n_all // 100)]
+    _touch_records(one_pct, len(one_pct), "edit 1")
+    t = time.perf_counter()
+    build_once(root)
+    _, problems_inc = validate_once(root)
+    inc_s = time.perf_counter() - t
+    _touch_records(files[1:2], 1, "edit 2")
+    one_s, problems_one = validate_once(root)
+    return {"files": n_all, "changed_files": len(one_pct), "cold_s": round(cold_s, 3), "incremental_s": round(inc_s, 3),
+            "validate_one_edit_s": round(one_s, 3),
+            "problems": [len(problems), len(problems_inc), len(problems_one)]}
+
+
+def cli_status_vs_import(cwd: Path, n: int) -> dict[str, Any]:
+    """`kratom-regs status Alabama` against `python -c "import kratom_regs"`, in pairs (same load for both)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cli, imp = [], []
+    for _ in range(n):
+        for cmd, out in (([sys.executable, "-m", "kratom_regs", "status", "Alabama"], cli),
+                         ([sys.executable, "-c", "import kratom_regs"], imp)):
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+            out.append(time.perf_counter() - t)
+    c, i = summary(cli, 1e3), summary(imp, 1e3)
+    return {"cli_status_ms": c, "python_import_ms": i, "ratio": ratio(c, i)}
 
 
 # -- synthetic scales ------------------------------------------------------------------------------
@@ -404,6 +478,14 @@ def run_scales(work: Path, scales: list[float], budget: Budget, args: argparse.N
         row["load_vs_read_csv_ratio"] = {t: lt[t]["ratio_vs_read_csv"] for t in LOAD_TABLES}
         row["first_status_ms"] = summary([first_status(pkg_dir) for _ in range(3)], 1e3)
         row["query_us"] = summary(query_at_scale(pkg_dir, 5), 1e6, 2)
+        if k == args.loop_scale:
+            log(f"x{k:g}: contributor's loop (caches on)")
+            os.environ.pop("KRATOM_REGS_CACHE", None)  # run_scales runs inside cache_off(): caches on here
+            try:
+                row["contributor_loop"] = contributor_loop(root)
+            finally:
+                os.environ["KRATOM_REGS_CACHE"] = "0"
+            log(f"x{k:g}: loop {row['contributor_loop']}")
         if not args.keep:
             shutil.rmtree(root / "records", ignore_errors=True)
         prev = row
@@ -567,8 +649,11 @@ def print_report(r: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
-    ap.add_argument("--scales", default="1,10,100,1000", help="synthetic sizes, x ~300 jurisdictions")
-    ap.add_argument("--budget", type=float, default=270.0, help="seconds the whole run may take (default 270)")
+    ap.add_argument("--scales", default="1,10,30", help="synthetic sizes, x ~300 jurisdictions (default 1,10,30)")
+    ap.add_argument("--loop-scale", type=float, default=30.0,
+                    help="size at which the contributor's loop (caches on) is measured; x100 figures are "
+                         "extrapolated linearly from it when it is not 100 (default 30, to fit 5 minutes)")
+    ap.add_argument("--budget", type=float, default=285.0, help="seconds the whole run may take (default 270)")
     ap.add_argument("--repeats", type=int, default=9, help="repeats of fast figures (default 9)")
     ap.add_argument("--repeats-small", type=int, default=3,
                     help="repeats of build and validate up to 1000 jurisdictions (default 3)")
@@ -598,7 +683,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         log("load and status")
         result["load"] = loads(ref, args.repeats, with_frictionless=True)
         result["status"] = warm_status(ref, args.repeats)
-        result["scales"] = run_scales(work, scales, budget, args)
+        log("cli status vs import (paired)")
+        result["cli_status"] = cli_status_vs_import(work, max(5, args.repeats // 2))
+        with cache_off():
+            result["scales"] = run_scales(work, scales, budget, args)
         result["growth"] = growth_table(result["scales"])
         result["scraper_replay"] = scraper_replay(work, args.repeats)
 
@@ -624,6 +712,36 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             notes.append("max_growth_exponent is over " + ", ".join(result["max_growth_steps"])
                          + " only: the larger sizes did not fit the budget")
         result["scraper_replay_per_s"] = result["scraper_replay"]["responses_per_s"]
+        result["cli_status_vs_import_ratio"] = result["cli_status"]["ratio"]
+        if rr.get("build_s") and rr.get("validate_s"):
+            result["build_validate_real_s"] = round(rr["build_s"]["median"] + rr["validate_s"]["median"], 3)
+            result["build_validate_real_cached_s"] = rr["build_validate_cached_s"]["median"]
+        loop_row = next((r for r in result["scales"] if r["scale"] == args.loop_scale), None)
+        x100_j = len(synth.plan(100)[0]) + synth.plan(100)[1]
+        if loop_row and loop_row.get("contributor_loop"):
+            loop = loop_row["contributor_loop"]
+            f = x100_j / loop_row["jurisdictions"]
+            extrap = args.loop_scale != 100
+            for key, src in (("build_validate_x100_cold_s", "cold_s"),
+                             ("build_validate_x100_incremental_s", "incremental_s"),
+                             ("validate_one_edit_x100_s", "validate_one_edit_s")):
+                result[key] = round(loop[src] * f, 2)
+            if extrap:
+                notes.append(f"build_validate_x100_cold_s, build_validate_x100_incremental_s and "
+                             f"validate_one_edit_x100_s are MEASURED AT x{args.loop_scale:g} "
+                             f"({loop_row['jurisdictions']} jurisdictions, {loop['files']} files) and EXTRAPOLATED "
+                             f"linearly (x{f:.2f}) to x100; run with --scales 1,10,100 --loop-scale 100 "
+                             "--budget 900 to measure them directly")
+        fs_row = next((r for r in result["scales"] if r["scale"] == 100), None) or loop_row
+        if fs_row and fs_row.get("first_status_ms"):
+            f = x100_j / fs_row["jurisdictions"]
+            result["first_status_x100_ms"] = round(fs_row["first_status_ms"]["median"] * f, 1)
+            if fs_row["scale"] != 100:
+                notes.append(f"first_status_x100_ms is measured at x{fs_row['scale']:g} and extrapolated "
+                             f"linearly (x{f:.2f})")
+        for key in ("first_status_x100_ms", "build_validate_x100_cold_s", "build_validate_x100_incremental_s",
+                    "validate_one_edit_x100_s", "build_validate_real_s", "cli_status_vs_import_ratio"):
+            result.setdefault(key, None)  # always present; None says "not measured in this run"
         result["targets_met"] = {k: (None if result.get(k) is None else result[k] <= t) for k, t in TARGETS.items()}
         est_bv = result.get("build_validate_x100_s_estimated")
         if result["build_validate_x100_s"] is None and est_bv is not None and est_bv > TARGETS["build_validate_x100_s"]:

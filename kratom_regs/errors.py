@@ -52,6 +52,14 @@ class DataPackageError(KratomRegsError):
     """The bundled or given data package is missing, tampered with or malformed."""
 
 
+class PackageCheckFailed(KratomRegsError):
+    """A freshly compiled package fails the package check: a build bug, so nothing is written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the built package (nothing written):\n" + "\n".join(problems))
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     path: str

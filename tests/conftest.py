@@ -97,10 +97,12 @@ def write_repo(root: Path, jurisdictions: dict[str, dict] | None = None,
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """Every file under root with its sha256: to prove a failed command changed nothing."""
+    """Every file under root with its sha256: to prove a failed command changed nothing.
+    The lock and the cache folder (derived state, git-ignored) are not the repository's content."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".kratom-regs.lock"
+        and ".kratom-regs-cache" not in p.parts
     }
 
 

@@ -87,14 +87,20 @@ def test_run_json_has_the_required_keys(tmp_path: Path) -> None:
     """A very small run: one tiny synthetic size twice, few repeats."""
     proc = subprocess.run(
         [sys.executable, str(BENCH / "run.py"), "--json", "--scales", "1.0,1.01", "--repeats", "2",
-         "--repeats-small", "1", "--budget", "120", "--skip-real"],
+         "--repeats-small", "1", "--budget", "120", "--skip-real", "--loop-scale", "1.01"],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     for key in ("import_ms", "load_vs_read_csv_ratio", "status_warm_us", "build_validate_x100_s",
-                "max_growth_exponent", "scraper_replay_per_s"):
+                "max_growth_exponent", "scraper_replay_per_s", "first_status_x100_ms", "build_validate_x100_cold_s",
+                "build_validate_x100_incremental_s", "validate_one_edit_x100_s", "build_validate_real_s",
+                "cli_status_vs_import_ratio"):
         assert key in out
+    loop = out["scales"][1]["contributor_loop"]
+    assert loop["problems"] == [0, 0, 0] and loop["changed_files"] >= 1
+    assert out["build_validate_x100_cold_s"] > 0 and out["cli_status_vs_import_ratio"] > 0
+    assert any("EXTRAPOLATED" in n for n in out["notes"])  # x100 figures from a smaller size say so
     assert out["import_ms"] > 0 and out["status_warm_us"] > 0 and out["load_vs_read_csv_ratio"] > 0
     assert out["build_validate_x100_s"] is None  # no x100 in this run, and it says so rather than guessing
     assert isinstance(out["max_growth_exponent"], float)

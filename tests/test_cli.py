@@ -84,7 +84,7 @@ def test_validate_and_build_check(tmp_path: Path) -> None:
     code, out, err = run("build", "--root", str(root), "--check")
     assert code == 0, err
     code, out, err = run("validate", "--root", str(root))
-    assert code == 0 and "frictionless: valid" in out
+    assert code == 0 and "package check: valid" in out
 
 
 def test_validate_reports_every_problem_and_writes_nothing(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import kratom_regs as kr
 from kratom_regs.build.package import build, compile_package, frictionless_errors, stale_files
 from kratom_regs.errors import DataPackageError
 from kratom_regs.loader import Package
+from kratom_regs.vocab import Level
 from tests.conftest import tree_digest
 
 
@@ -162,3 +163,45 @@ def test_the_one_source_shown_is_the_most_authoritative_read(tmp_path: Path, mon
     monkeypatch.setattr(loader, "current_package", lambda: pkg)
     kinds = [c["kind"] for c in kr.status("US-AL")["citations"]]
     assert kinds == ["news", "vendor", "gazette"]  # read sources first, by authority; the unread gazette last
+
+
+def test_build_refuses_to_write_a_package_that_fails_the_package_check(built_repo: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast package check gates `build`: a compile bug (here a duplicated event row) writes nothing."""
+    from kratom_regs.build import package as pkgmod
+    from kratom_regs.errors import PackageCheckFailed
+    from tests.conftest import tree_digest
+
+    before = tree_digest(built_repo)
+    real = pkgmod.make_tables
+
+    def buggy(*a, **kw):
+        t = real(*a, **kw)
+        t["events"].append(dict(t["events"][0]))
+        return t
+
+    monkeypatch.setattr(pkgmod, "make_tables", buggy)
+    monkeypatch.setenv("KRATOM_REGS_CACHE", "0")  # patched code is not in the cache's code fingerprint
+    with pytest.raises(PackageCheckFailed, match=r"events: row \d+: primary-key"):
+        build(built_repo)
+    assert tree_digest(built_repo) == before
+
+
+def test_validate_reports_package_faults_with_resource_row_and_field(repo: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from kratom_regs.build import package as pkgmod
+    from kratom_regs.build.check import validate_all
+
+    real = pkgmod.make_tables
+
+    def buggy(*a, **kw):
+        t = real(*a, **kw)
+        t["jurisdictions"][0]["level"] = "galaxy"
+        return t
+
+    monkeypatch.setattr(pkgmod, "make_tables", buggy)
+    monkeypatch.setenv("KRATOM_REGS_CACHE", "0")  # patched code is not in the cache's code fingerprint
+    problems, _ = validate_all(repo)
+    package_faults = [p for p in problems if not p.startswith("records/")]  # the test records are not canonical
+    assert package_faults == ["datapackage/jurisdictions: row 2, field level: constraint-error: "
+                              f"constraint \"enum\" is {list(Level.values())}"]

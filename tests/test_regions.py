@@ -60,3 +60,16 @@ def test_built_jurisdictions_table_has_region_columns(mini_pkg: Package) -> None
     header = mini_pkg.raw("jurisdictions").decode().splitlines()[0].split(",")
     assert header[5:7] == ["region", "subregion"]
     assert "TH,Thailand,country,,,Asia,South-eastern Asia" in mini_pkg.raw("jurisdictions").decode()
+
+
+def test_regions_read_the_data_table_without_importing_country_converter() -> None:
+    """country_converter's __init__ imports pandas (0.5 s on every command) just to find its data
+    file; regions must read the table without importing the package."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom kratom_regs.records.regions import region_of\n"
+            "assert region_of('TH') == ('Asia', 'South-eastern Asia')\n"
+            "print('country_converter' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

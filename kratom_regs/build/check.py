@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from kratom_regs.build.package import compile_package, frictionless_errors, missing_kept_files, write_package
+from kratom_regs.build.fastcheck import package_problems
+from kratom_regs.build.package import compile_package, missing_kept_files
 from kratom_regs.errors import RecordsInvalid
 from kratom_regs.records.lint import lint_records
 from kratom_regs.records.loading import Records
@@ -20,15 +20,12 @@ def validate_all(root: Path) -> tuple[list[str], str]:
     problems = [f"{rel}: not in canonical form (run `kratom-regs lint --fix`)"
                 for rel in lint_records(root, recs=built.records)]
     problems += missing_kept_files(root)
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "datapackage"
-        write_package(built, target)
-        problems += frictionless_errors(target / "datapackage.json")
+    problems += package_problems(built.files, root)  # frictionless's checks, in memory (build/fastcheck.py)
     counts = {k: len(v) for k, v in built.tables.items()}
     coded = sum(1 for r in built.tables["current_status"] if r["status"] != "unknown")
     summary = (
         f"valid: {counts['jurisdictions']} jurisdictions ({coded} coded), {counts['events']} events, "
-        f"{counts['citations']} citations, {counts['status_periods']} status periods; frictionless: valid"
+        f"{counts['citations']} citations, {counts['status_periods']} status periods; package check: valid"
     )
     unused = uncited(built.records)
     if unused:

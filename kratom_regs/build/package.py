@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kratom_regs._version import __version__
 from kratom_regs.build.periods import Period, adopted_events, derive_periods, period_at
-from kratom_regs.errors import ErrorSink, RecordsInvalid
+from kratom_regs.errors import ErrorSink, PackageCheckFailed, RecordsInvalid
 from kratom_regs.fsutil import recover_dir, recover_transaction, replace_dir, writer_lock
 from kratom_regs.records.loading import Records, load_records
 from kratom_regs.records.models import JurisdictionRecord
@@ -206,9 +206,22 @@ def descriptor(files: dict[str, bytes], as_of: dt.date, version: str) -> dict[st
 
 
 def compile_package(root: Path, today: dt.date | None = None) -> Built:
-    """Validate records and produce the package bytes, or raise RecordsInvalid."""
+    """Validate records and produce the package bytes, or raise RecordsInvalid.
+
+    `validate` and `build` share one compile: the last successful compile is cached under the
+    hash of every record file's content and the day the date rules were checked against (plus
+    the code fingerprint, see records/cache.py), so whichever runs second reuses it."""
+    from kratom_regs.records.cache import Store, content_key
+
     sink = ErrorSink()
     recs = load_records(root, sink)
+    today = today or dt.date.today()
+    key = content_key(today.isoformat(), *(f"{rel}\0{h}" for rel, h in sorted(recs.hashes.items())))
+    store = Store(root, "compiled")
+    hit = store.load().get(key) if not sink else None
+    if hit is not None:
+        files, as_of, tables = hit
+        return Built(files, as_of, __version__, tables, recs)
     universe = validate_records(recs, sink, today)
     if sink:
         raise RecordsInvalid(sink)
@@ -217,6 +230,7 @@ def compile_package(root: Path, today: dt.date | None = None) -> Built:
     files = {f"data/{t.name}.csv": to_csv(t.columns, tables[t.name]) for t in TABLES}
     desc = descriptor(files, as_of, __version__)
     files["datapackage.json"] = (json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    store.save({key: (files, as_of, tables)})
     return Built(files, as_of, __version__, tables, recs)
 
 
@@ -240,9 +254,16 @@ def write_package(built: Built, target: Path) -> None:
 
 
 def build(root: Path, today: dt.date | None = None) -> Built:
+    """Compile, check the package bytes (the fast check, equivalent to frictionless) and write.
+    A package that fails the check is never written."""
+    from kratom_regs.build.fastcheck import package_problems
+
     with writer_lock(root):
         recover_transaction(root)  # a release killed mid-commit is finished or undone first
         built = compile_package(root, today)
+        problems = package_problems(built.files, root)
+        if problems:
+            raise PackageCheckFailed(problems)
         write_package(built, root / PACKAGE_DIR)
     return built
 
@@ -272,7 +293,8 @@ def missing_kept_files(root: Path) -> list[str]:
 
 
 def frictionless_errors(package_json: Path) -> list[str]:
-    """Run Frictionless on a written package; heavy import, so only here."""
+    """Run Frictionless on a written package: the reference check (tests, and what CI and `release`
+    run); `build` and `validate` use build/fastcheck.py, proven equivalent on injected faults."""
     from frictionless import Package, system
 
     with system.use_context(trusted=True):

@@ -21,11 +21,22 @@ def lint_records(root: Path, *, fix: bool = False, recs: Records | None = None) 
     changed: list[str] = []
     items = [(recs.jurisdiction_paths[k], v) for k, v in recs.jurisdictions.items()]
     items += [(recs.citation_paths[k], v) for k, v in recs.citations.items()]
+    learned = False
     for rel, model in sorted(items, key=lambda x: x[0]):
+        if recs.canonical.get(rel) is True:  # known canonical (from the parse cache)
+            continue
         path = root / rel
         want = canonical_text(model)
-        if recs.texts.get(rel) != want:
+        ok = recs.texts.get(rel) == want
+        if recs.canonical.get(rel) is None and recs.cache is not None and rel in recs.hashes:
+            store, entries = recs.cache
+            entries[recs.hashes[rel]] = (model, ok)  # the verdict belongs to these bytes, whatever the name
+            learned = True
+        recs.canonical[rel] = ok
+        if not ok:
             changed.append(rel)
             if fix:
                 write_text_atomic(path, want)
+    if learned and recs.cache is not None:
+        recs.cache[0].save(recs.cache[1])
     return changed

@@ -121,8 +121,10 @@ def visible(root: Path) -> dict[str, str]:
 
 
 def digest_all(root: Path) -> dict[str, str]:
+    """Every file but the lock and the cache folder (derived state: a failed cache write loses nothing)."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".kratom-regs.lock"}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".kratom-regs.lock"
+            and ".kratom-regs-cache" not in p.parts}
 
 
 @dataclass
