@@ -335,3 +335,74 @@ def test_a_release_killed_mid_commit_is_all_or_nothing_and_a_rerun_recovers(tmp_
     assert json.loads((root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.1"
     assert [r["version"] for r in json.loads((root / "releases" / "releases.json").read_text())["releases"]][-1] \
         == "0.1.1"
+
+
+# -- 6. terminal escapes in every CLI output ----------------------------------------------------------------------
+HOSTILE = "T\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07\x1b[31mred\u202eevil\x9b"
+
+
+def _raw_controls(text: str) -> list[str]:
+    import re
+    return re.findall(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+def test_review_list_and_show_never_print_raw_controls(repo: Path) -> None:
+    _queue(repo, "constructed-p-1.json", json.dumps(_proposal(title=HOSTILE, summary=HOSTILE)).encode())
+    for args in (("review", "list"), ("review", "list", "--json"), ("review", "show", "constructed-p-1")):
+        result = run_cli(*args, "--root", str(repo))
+        assert result.exit_code == 0, result.output
+        assert not _raw_controls(result.stdout) and not _raw_controls(result.stderr), (args, result.stdout)
+    shown = json.loads(run_cli("review", "show", "constructed-p-1", "--root", str(repo)).stdout)
+    assert shown["title"] == HOSTILE  # JSON keeps the exact text, escaped
+
+
+def test_validate_problem_lines_never_print_raw_controls(built_repo: Path) -> None:
+    from tests.conftest import CITATIONS
+    bad = dict(CITATIONS["test-law"], title=HOSTILE, url="javascript:x")
+    (built_repo / LAW).write_text(yaml.safe_dump(bad), encoding="utf-8")
+    result = run_cli("validate", "--root", str(built_repo))
+    assert result.exit_code != 0 and not _raw_controls(result.stderr + result.stdout)
+
+
+# -- 7. the review label says what accepting would do ---------------------------------------------------------------
+def _repeal_dressed_as_tracked() -> dict[str, Any]:
+    return _proposal(jurisdiction_id="US-AL", is_binding=False, event={
+        **_proposal()["event"], "event_id": "us-al-sneaky-repeal", "is_binding": True, "event_type": "descheduling",
+        "basis": "statute", "instrument": "statute", "effective_date": "2020-01-01", "enacted_date": "2020-01-01",
+        "confidence": "high", "sets": {"status": "legal", "possession": "legal", "sale": "legal"}})
+
+
+def test_review_list_shows_the_effect_and_refuses_disagreeing_flags(built_repo: Path) -> None:
+    _queue(built_repo, "constructed-p-1.json", json.dumps(_repeal_dressed_as_tracked()).encode())
+    listed = run_cli("review", "list", "--root", str(built_repo))
+    assert "REFUSED" in listed.stdout and "is_binding" in listed.stdout, listed.stdout
+    before = tree_digest(built_repo)
+    assert_clean_failure(run_cli("review", "accept", "constructed-p-1", "--root", str(built_repo)), "is_binding")
+    assert tree_digest(built_repo) == before
+    honest = _repeal_dressed_as_tracked()
+    honest["is_binding"] = True
+    _queue(built_repo, "constructed-p-1.json", json.dumps(honest).encode())
+    assert "SETS status=legal" in run_cli("review", "list", "--root", str(built_repo)).stdout
+
+
+# -- 14. one bad queue file, or a decisions.json of the wrong shape ---------------------------------------------
+def test_one_bad_queue_file_names_itself_and_the_rest_is_listed(repo: Path) -> None:
+    _queue(repo, "constructed-p-1.json", json.dumps(_proposal()).encode())
+    _queue(repo, "constructed-p-2.json", json.dumps(_proposal(proposal_id="constructed-p-2", extra=1)).encode())
+    result = run_cli("review", "list", "--root", str(repo))
+    assert "constructed-p-1" in result.stdout
+    assert_clean_failure(result, "constructed-p-2.json", "extra")
+
+
+@pytest.mark.parametrize("data", [b"[]", b'{"decisions": {}}', b'{"decisions": [1]}', b'{"decisions": [{}]}'])
+def test_decisions_of_the_wrong_shape_are_a_clear_error(repo: Path, data: bytes) -> None:
+    _queue(repo, "constructed-p-1.json", json.dumps(_proposal()).encode())
+    (repo / "review" / "decisions.json").write_bytes(data)
+    before = tree_digest(repo)
+    assert_clean_failure(run_cli("review", "reject", "constructed-p-1", "--why", "x", "--root", str(repo)),
+                         "decisions.json")
+    assert tree_digest(repo) == before
+
+
+def test_review_list_outside_a_repository_says_so(tmp_path: Path) -> None:
+    assert_clean_failure(run_cli("review", "list", "--root", str(tmp_path)), "records/")
