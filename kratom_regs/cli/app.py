@@ -25,8 +25,17 @@ class _Group(click.Group):
     """Turns our own errors into one clear line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import warnings
+
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    for w in caught:  # e.g. a day outside what the data covers: said once, on stderr
+                        if issubclass(w.category, UserWarning):
+                            click.echo(f"warning: {inert(str(w.message))}", err=True)
         except RecordsInvalid as exc:
             click.echo("\n".join(inert(line) for line in exc.sink.lines()), err=True)
             _fail(f"{len(exc.sink)} problem(s) found; nothing was written", 1)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from kratom_regs.cli.app import _say
+from kratom_regs.vocab import AS_OF_HELP
 
 #: Same as exports.FORMATS (a test checks), written out so the CLI starts without importing the exporters.
 FORMATS = ("csv", "json", "xlsx", "sqlite", "parquet")
@@ -30,7 +31,7 @@ def _open(data_version: str | None, package_dir: Path | None) -> Any:
               help="csv and parquet write a folder; json, xlsx and sqlite one file (sqlite also writes "
                    "<name>.metadata.json for Datasette).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
-@click.option("--as-of", help="Make current_status describe this date (YYYY-MM-DD); default the package's as-of date.")
+@click.option("--as-of", help=AS_OF_HELP)
 @_source_options
 def export(fmt: str, output: Path, as_of: str | None, data_version: str | None, package_dir: Path | None) -> None:
     """Write the data as csv, json, xlsx (a spreadsheet), sqlite (for Datasette) or parquet."""
@@ -67,7 +68,7 @@ def panel(freq: str, start: str, end: str | None, levels: tuple[str, ...], ids: 
 
 @click.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
-@click.option("--as-of", help="Make current_status describe this date (YYYY-MM-DD).")
+@click.option("--as-of", help=AS_OF_HELP)
 @_source_options
 def serve(port: int, as_of: str | None, data_version: str | None, package_dir: Path | None) -> None:
     """Browse and query the data in Datasette on http://127.0.0.1:PORT (this machine only)."""

@@ -406,3 +406,41 @@ def test_decisions_of_the_wrong_shape_are_a_clear_error(repo: Path, data: bytes)
 
 def test_review_list_outside_a_repository_says_so(tmp_path: Path) -> None:
     assert_clean_failure(run_cli("review", "list", "--root", str(tmp_path)), "records/")
+
+
+# -- 19. what the wheel ships --------------------------------------------------------------------------------------
+def test_the_wheel_ships_only_kratom_regs_and_no_fixtures() -> None:
+    """The wheel holds kratom_regs/ only (pyproject); the build-and-inspect test is in test_releases.py."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+    wheel = conf["targets"]["wheel"]
+    assert wheel["packages"] == ["kratom_regs"]
+    assert all(dst.startswith("kratom_regs/") for dst in wheel.get("force-include", {}).values())
+    shipped = [p for p in (root / "kratom_regs").rglob("*") if p.is_file()]
+    assert not [p for p in shipped if "fixture" in str(p).lower() or p.name.startswith("test_")]
+
+
+# -- 16. one rule for the default day, stated in the help; a warning outside the covered range -------------------
+def test_default_day_is_one_rule_and_out_of_range_days_warn(mini_pkg: Any) -> None:
+    import kratom_regs as kr
+    from kratom_regs.api import OutsideCoverage
+    from kratom_regs.vocab import AS_OF_HELP
+
+    assert kr.status("US-AL")["as_of"] == mini_pkg.as_of
+    for args in (("status", "--help"), ("list", "--help"), ("summary", "--help"), ("export", "--help"),
+                 ("serve", "--help")):
+        assert "default: the data's as-of date" in " ".join(run_cli(*args).output.split()), args
+    assert "as-of date" in AS_OF_HELP
+    for day in ("9999-12-31", "0001-01-01"):
+        with pytest.warns(OutsideCoverage):
+            kr.status("US-AL", as_of=day)
+        result = run_cli("status", "US-AL", "--as-of", day)
+        assert result.exit_code == 0 and "warning:" in result.stderr and day in result.stderr
+    with pytest.warns(OutsideCoverage):
+        kr.jurisdictions(as_of="9999-12-31")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kr.status("US-AL", as_of="2020-01-01")  # inside the covered range: no warning
