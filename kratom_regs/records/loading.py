@@ -63,6 +63,10 @@ def parse_model(model: type, data: dict[str, Any], rel: str, sink: ErrorSink) ->
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (not in the template)"
+            elif isinstance(err.get("input"), bool) and err["type"].startswith(("string", "literal", "enum")):
+                # YAML 1.1 reads unquoted NO (Norway), no, yes, on, off as booleans
+                msg += (f" (YAML read an unquoted word as {str(err['input']).lower()}: write it in quotes, "
+                        "e.g. 'NO' or 'no')")
             sink.add(rel, _record_label(data, err), _loc(err), msg)
         return None
 
@@ -80,6 +84,10 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
         ("jurisdiction", JURISDICTIONS_DIR, JurisdictionRecord, "jurisdiction_id"),
     ):
         folder = root / sub
+        if folder.is_symlink() or (root / sub.parent).is_symlink():
+            # files that are symlinks are refused below; a linked folder would bring in files from anywhere
+            sink.add(str(sub), "", "", "is a symbolic link; records must be plain folders inside the repository")
+            continue
         if not folder.is_dir():
             sink.add(str(sub), "", "", f"missing folder (is {root} a kratom-regs repository?)")
             continue

@@ -444,3 +444,23 @@ def test_default_day_is_one_rule_and_out_of_range_days_warn(mini_pkg: Any) -> No
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         kr.status("US-AL", as_of="2020-01-01")  # inside the covered range: no warning
+
+
+# -- 22 and 23. unquoted NO, and a symlinked records folder ---------------------------------------------------------
+def test_unquoted_no_gets_a_hint(built_repo: Path) -> None:
+    text = (built_repo / AL).read_text(encoding="utf-8") + "aliases: [NO]\n"
+    (built_repo / AL).write_text(text, encoding="utf-8")
+    assert_clean_failure(run_cli("validate", "--root", str(built_repo)), AL, "aliases", "quotes")
+
+
+def test_a_symlinked_records_folder_is_refused(built_repo: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    outside = tmp_path / "elsewhere"
+    shutil.move(str(built_repo / "records" / "jurisdictions"), outside)
+    os.symlink(outside, built_repo / "records" / "jurisdictions")
+    before = tree_digest(built_repo)
+    for command in ("validate", "build"):
+        assert_clean_failure(run_cli(command, "--root", str(built_repo)), "records/jurisdictions", "symbolic link")
+    assert tree_digest(built_repo) == before
