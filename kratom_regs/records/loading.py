@@ -26,6 +26,8 @@ class Records:
     citation_paths: dict[str, str] = field(default_factory=dict)
     #: each file's text as read, so lint can compare without reading everything again
     texts: dict[str, str] = field(default_factory=dict)
+    #: ids (file stems) whose file could not be read into a record; their problems are already reported
+    unreadable: set[str] = field(default_factory=set)
 
 
 def _loc(err: dict[str, Any]) -> str:
@@ -103,12 +105,15 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
                 data = parse_yaml_bytes(raw)
             except YamlError as exc:
                 sink.add(rel, "", "", str(exc))
+                recs.unreadable.add(path.stem)
                 continue
             except OSError as exc:
                 sink.add(rel, "", "", f"cannot read: {exc.strerror}")
+                recs.unreadable.add(path.stem)
                 continue
             obj = parse_model(model, data, rel, sink)
             if obj is None:
+                recs.unreadable.add(path.stem)
                 continue
             ident = getattr(obj, key)
             if path.stem != ident:

@@ -464,3 +464,11 @@ def test_a_symlinked_records_folder_is_refused(built_repo: Path, tmp_path: Path)
     for command in ("validate", "build"):
         assert_clean_failure(run_cli(command, "--root", str(built_repo)), "records/jurisdictions", "symbolic link")
     assert tree_digest(built_repo) == before
+
+
+# -- 21. one invalid citation file, one problem ---------------------------------------------------------------------
+def test_an_invalid_citation_file_does_not_cascade(built_repo: Path) -> None:
+    (built_repo / LAW).write_text((built_repo / LAW).read_text(encoding="utf-8") + "auther: x\n", encoding="utf-8")
+    result = run_cli("validate", "--root", str(built_repo))
+    assert_clean_failure(result, LAW, "auther")
+    assert "does not exist" not in result.stderr, result.stderr
