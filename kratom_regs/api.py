@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from kratom_regs.errors import DataPackageError, InvalidArgument
@@ -31,6 +32,27 @@ def _make_citation_index(pkg: Package) -> dict[str, Any]:
 def _citation_index(pkg: Package) -> dict[str, Any]:
     """Built whole and published once per package (Package.derived), so threads never see half of it."""
     return pkg.derived("citations", lambda: _make_citation_index(pkg))  # type: ignore[no-any-return]
+
+
+class OutsideCoverage(UserWarning):
+    """The asked-for day lies outside what the data covers: after its as-of date (later changes are not
+    known) or before the first recorded law (the answer is only "before any recorded law")."""
+
+
+def day_for(pkg: Package, as_of: str | dt.date | None, what: str = "as_of") -> dt.date:
+    """THE rule for the day a question is about, in every command and function: the given day, or by
+    default the data's as-of date (the last day the records were checked; no answer claims more).
+    A day outside the covered range is answered, with an OutsideCoverage warning saying why."""
+    day = parse_day(as_of if as_of is not None else pkg.as_of, what)
+    starts = pkg.derived("first_law", lambda: min((p["valid_from"] for p in pkg.rows("status_periods")
+                                                   if p["valid_from"]), default=""))
+    if day.isoformat() > pkg.as_of:
+        warnings.warn(f"{day} is after the data's as-of date {pkg.as_of}: changes since then are not recorded",
+                      OutsideCoverage, stacklevel=3)
+    elif starts and day.isoformat() < starts:
+        warnings.warn(f"{day} is before the earliest recorded law ({starts}): the answer only says that no "
+                      "recorded law was yet in force", OutsideCoverage, stacklevel=3)
+    return day
 
 
 def _citation(c: dict[str, str]) -> dict[str, Any]:
@@ -117,9 +139,9 @@ def _cited(idx: dict[str, Any], ids: list[str], where: str, leads: list[str] | N
 
 
 def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:
-    """The coded status in force in one jurisdiction on a day (default: today)."""
+    """The coded status in force in one jurisdiction on a day (default: the data's as-of date)."""
     pkg = get_package(version)
-    return status_by_id(pkg, pkg.resolve(query), parse_day(as_of))
+    return status_by_id(pkg, pkg.resolve(query), day_for(pkg, as_of))
 
 
 # The *_by_id functions answer for an id already resolved (the site, the chain of levels): an id is
@@ -194,7 +216,7 @@ def applicable(query: str, as_of: str | dt.date | None = None, *, version: str |
     law does not hide the federal one. Each entry is a status() answer with its level.
     """
     pkg = get_package(version)
-    return applicable_by_id(pkg, pkg.resolve(query), parse_day(as_of))
+    return applicable_by_id(pkg, pkg.resolve(query), day_for(pkg, as_of))
 
 
 def applicable_by_id(pkg: Package, jid: str, day: dt.date) -> list[dict[str, Any]]:
@@ -219,7 +241,7 @@ def jurisdictions(level: str | None = None, status: str | None = None, *,
     if status is not None and status not in Status.values():
         raise InvalidArgument(f"status must be one of {', '.join(Status.values())}, not {status!r}")
     pkg = get_package(version)
-    day = parse_day(as_of)
+    day = day_for(pkg, as_of)
     out = []
     for jid, j in sorted(pkg.index["juris"].items()):
         if level is not None and j["level"] != level:

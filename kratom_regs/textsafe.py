@@ -39,3 +39,12 @@ def inert_value(value: object) -> object:
     if hasattr(value, "__html__"):
         return value if cleaned == value else type(value)(cleaned)
     return cleaned
+
+
+def json_inert(text: str) -> str:
+    """JSON text with every control or bidi character inside its strings written as a \\uXXXX escape.
+
+    The same data (a JSON reader gets the exact characters back), but nothing a terminal obeys. JSON
+    already escapes C0 controls; C1 controls and bidi overrides pass through with ensure_ascii=False.
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

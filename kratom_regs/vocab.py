@@ -312,3 +312,7 @@ VARIABLES: tuple[str, ...] = (
     *FLAGS,
     *(f"{s.value}_{f}" for s in Substance for f in SUBSTANCE_FIELDS),
 )
+
+#: The one rule for the day a command answers about, stated in every --as-of help (api.day_for applies it).
+AS_OF_HELP = ("The day to describe (YYYY-MM-DD); default: the data's as-of date, the last day the records were "
+              "checked. A day after it, or before the earliest recorded law, is answered with a warning.")

@@ -451,7 +451,7 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
     pytest.importorskip("build")
     proj = tmp_path / "proj"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("kratom_regs", "scrapers"):
+    for name in ("kratom_regs", "scrapers", "tests"):  # all present in a checkout; only kratom_regs may ship
         shutil.copytree(REPO / name, proj / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, proj / name)
@@ -468,6 +468,10 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
             if how != "same":
                 assert f"kratom_regs/_releases/{info.version}/{name}{'.delta' if how == 'delta' else ''}" in names
     assert {"kratom_regs/_releases/releases.json", "kratom_regs/_data/datapackage.json"} <= names
+    # issue 13 item 19: no test fixture and no generic top-level package (scrapers, tests) in site-packages
+    tops = {n.split("/")[0] for n in names}
+    assert all(t == "kratom_regs" or t.endswith(".dist-info") for t in tops), tops
+    assert not [n for n in names if "fixture" in n.lower() or "/tests/" in n or n.startswith("tests/")]
     # import straight from the wheel (a zip): the bundled releases load offline, byte-exact
     code = (
         "import hashlib, kratom_regs as kr; assert '.whl' in kr.__file__, kr.__file__; "

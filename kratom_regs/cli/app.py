@@ -13,7 +13,7 @@ import click
 
 from kratom_regs._version import __version__
 from kratom_regs.errors import KratomRegsError, RecordsInvalid
-from kratom_regs.textsafe import inert
+from kratom_regs.textsafe import inert, json_inert
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -25,8 +25,17 @@ class _Group(click.Group):
     """Turns our own errors into one clear line instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import warnings
+
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    for w in caught:  # e.g. a day outside what the data covers: said once, on stderr
+                        if issubclass(w.category, UserWarning):
+                            click.echo(f"warning: {inert(str(w.message))}", err=True)
         except RecordsInvalid as exc:
             click.echo("\n".join(inert(line) for line in exc.sink.lines()), err=True)
             _fail(f"{len(exc.sink)} problem(s) found; nothing was written", 1)
@@ -45,13 +54,15 @@ def _root_option(f: Any) -> Any:
                         show_default=True, help="Repository folder holding records/.")(f)
 
 
-def _say(text: str) -> None:
-    """One line of record text for a terminal: control and bidi characters shown, never obeyed."""
-    click.echo(inert(text))
+def _say(text: str, err: bool = False) -> None:
+    """Every line the CLI prints goes through here (or `_dump`): text from records, proposals or a
+    package has its control and bidi characters shown, never obeyed by the terminal."""
+    click.echo(inert(text), err=err)
 
 
 def _dump(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+    """JSON for scripts: the exact data, with control and bidi characters escaped (\\u001b), never raw."""
+    click.echo(json_inert(json.dumps(obj, indent=2, ensure_ascii=False)))
 
 
 def _table(rows: list[list[str]], headers: list[str], title: str | None = None) -> None:

@@ -7,6 +7,9 @@ from typing import Any
 
 import click
 
+from kratom_regs.cli.app import _say
+from kratom_regs.vocab import AS_OF_HELP
+
 #: Same as exports.FORMATS (a test checks), written out so the CLI starts without importing the exporters.
 FORMATS = ("csv", "json", "xlsx", "sqlite", "parquet")
 
@@ -28,14 +31,14 @@ def _open(data_version: str | None, package_dir: Path | None) -> Any:
               help="csv and parquet write a folder; json, xlsx and sqlite one file (sqlite also writes "
                    "<name>.metadata.json for Datasette).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
-@click.option("--as-of", help="Make current_status describe this date (YYYY-MM-DD); default the package's as-of date.")
+@click.option("--as-of", help=AS_OF_HELP)
 @_source_options
 def export(fmt: str, output: Path, as_of: str | None, data_version: str | None, package_dir: Path | None) -> None:
     """Write the data as csv, json, xlsx (a spreadsheet), sqlite (for Datasette) or parquet."""
     from kratom_regs.outputs.exports import export_package
 
     written = export_package(fmt, output, version=data_version, as_of=as_of, package_dir=package_dir)
-    click.echo(f"wrote {written}")
+    _say(f"wrote {written}")
 
 
 @click.command()
@@ -60,18 +63,18 @@ def panel(freq: str, start: str, end: str | None, levels: tuple[str, ...], ids: 
     pkg = _open(data_version, package_dir)
     rows = build_panel(pkg, freq, start, end, levels=levels, ids=ids)
     write_panel(pkg, rows, output)
-    click.echo(f"wrote {output}: {len(rows)} rows")
+    _say(f"wrote {output}: {len(rows)} rows")
 
 
 @click.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
-@click.option("--as-of", help="Make current_status describe this date (YYYY-MM-DD).")
+@click.option("--as-of", help=AS_OF_HELP)
 @_source_options
 def serve(port: int, as_of: str | None, data_version: str | None, package_dir: Path | None) -> None:
     """Browse and query the data in Datasette on http://127.0.0.1:PORT (this machine only)."""
     from kratom_regs.outputs.serve import serve as do_serve
 
-    do_serve(port, version=data_version, package_dir=package_dir, as_of=as_of, announce=click.echo)
+    do_serve(port, version=data_version, package_dir=package_dir, as_of=as_of, announce=_say)
 
 
 @click.command()
@@ -86,11 +89,11 @@ def codebook(root: Path, check: bool) -> None:
 
     if check:
         if is_stale(root):
-            click.echo(f"{CODEBOOK_PATH} is out of date: run `kratom-regs codebook`", err=True)
+            _say(f"{CODEBOOK_PATH} is out of date: run `kratom-regs codebook`", err=True)
             sys.exit(1)
-        click.echo(f"{CODEBOOK_PATH} is up to date")
+        _say(f"{CODEBOOK_PATH} is up to date")
         return
-    click.echo(f"wrote {write(root)}")
+    _say(f"wrote {write(root)}")
 
 
 @click.command()

@@ -9,7 +9,7 @@ import click
 
 from kratom_regs import api
 from kratom_regs.cli.app import _dump, _say, _table
-from kratom_regs.vocab import UNKNOWN_IN_SHORT
+from kratom_regs.vocab import AS_OF_HELP, UNKNOWN_IN_SHORT
 
 
 def _days_ago(days: int | None) -> str:
@@ -29,7 +29,7 @@ def _law_line(ans: dict[str, Any]) -> str:
 
 @click.command()
 @click.argument("name")
-@click.option("--as-of", help="Status in force on this date (YYYY-MM-DD); default today.")
+@click.option("--as-of", help=AS_OF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--version", "data_version", help="Answer from this past release.")
 def status(name: str, as_of: str | None, as_json: bool, data_version: str | None) -> None:
@@ -98,7 +98,7 @@ def history(name: str, as_json: bool, data_version: str | None) -> None:
 @click.command("list")
 @click.option("--status", "status_", help="Only this status.")
 @click.option("--level", help="Only this level (country, state, county, city, international).")
-@click.option("--as-of", help="Status on this date; default today.")
+@click.option("--as-of", help=AS_OF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option("--version", "data_version", help="Answer from this past release.")
 def list_(status_: str | None, level: str | None, as_of: str | None, as_json: bool, data_version: str | None) -> None:
@@ -123,7 +123,7 @@ def list_(status_: str | None, level: str | None, as_of: str | None, as_json: bo
               help="Group rows by UN M49 region or subregion, or by level.")
 @click.option("--level", default="country", show_default=True,
               help="Only this level (international, country, state, county, city); 'all' for every level.")
-@click.option("--as-of", "as_of", default=None, help="Status on this day (YYYY-MM-DD); default: the data's as-of date.")
+@click.option("--as-of", "as_of", default=None, help=AS_OF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--version", "data_version", help="Answer from this past release.")
 def summary(by: str, level: str, as_of: str | None, as_json: bool, data_version: str | None) -> None:

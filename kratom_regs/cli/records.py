@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kratom_regs.cli.app import _fail, _root_option
+from kratom_regs.cli.app import _fail, _root_option, _say
 
 
 @click.command()
@@ -18,9 +18,9 @@ def validate(root: Path) -> None:
 
     problems, summary = validate_all(root)
     if problems:
-        click.echo("\n".join(problems), err=True)
+        _say("\n".join(problems), err=True)
         _fail(f"{len(problems)} problem(s) found", 1)
-    click.echo(summary)
+    _say(summary)
 
 
 @click.command()
@@ -36,13 +36,13 @@ def build(root: Path, check: bool) -> None:
         built = compile_package(root)
         stale = stale_files(root, built) + stale_docs(root, built)
         if stale:
-            click.echo("stale (run `kratom-regs build` and commit):\n  " + "\n  ".join(stale), err=True)
+            _say("stale (run `kratom-regs build` and commit):\n  " + "\n  ".join(stale), err=True)
             sys.exit(1)
-        click.echo(f"datapackage/ is up to date (version {built.version}, as of {built.as_of})")
+        _say(f"datapackage/ is up to date (version {built.version}, as of {built.as_of})")
         return
     built = do_build(root)
     write_docs(root, built)
-    click.echo(f"built datapackage/ version {built.version}, as of {built.as_of}: "
+    _say(f"built datapackage/ version {built.version}, as of {built.as_of}: "
                + ", ".join(f"{k} {len(v)}" for k, v in built.tables.items() if k in
                            ("jurisdictions", "events", "status_periods", "citations")))
 
@@ -56,9 +56,9 @@ def lint(root: Path, fix: bool) -> None:
 
     changed = lint_records(root, fix=fix)
     if changed and not fix:
-        click.echo("not in canonical form (run `kratom-regs lint --fix`):\n  " + "\n  ".join(changed), err=True)
+        _say("not in canonical form (run `kratom-regs lint --fix`):\n  " + "\n  ".join(changed), err=True)
         sys.exit(1)
-    click.echo(f"rewrote {len(changed)} file(s)" if fix else "all record files are canonical")
+    _say(f"rewrote {len(changed)} file(s)" if fix else "all record files are canonical")
 
 
 

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from kratom_regs.cli.app import _dump, _say
 from kratom_regs.loader import Package
-
-
-def _dump(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
 
 
 def _where(root: Path | None) -> Any:
@@ -50,15 +46,15 @@ def release(bump: str, root: Path, today: str | None) -> None:
     day = dt.date.fromisoformat(today) if today else None
     done = cut_release(root, bump, day)
     info = done.info
-    click.echo(f"released {info.version} ({info.bump}; the changes needed {done.required_bump or 'any bump'}), "
+    _say(f"released {info.version} ({info.bump}; the changes needed {done.required_bump or 'any bump'}), "
                f"data as of {info.as_of}")
     stored = {how: sum(1 for h in info.stored.values() if h == how) for how in ("full", "delta", "same")}
-    click.echo(f"  stored   releases/{info.version}/: " + ", ".join(f"{n} {how}" for how, n in stored.items() if n))
-    click.echo(f"  archive  {info.archive} ({info.archive_bytes} bytes, sha256:{info.archive_sha256}): "
+    _say(f"  stored   releases/{info.version}/: " + ", ".join(f"{n} {how}" for how, n in stored.items() if n))
+    _say(f"  archive  {info.archive} ({info.archive_bytes} bytes, sha256:{info.archive_sha256}): "
                f"`kratom-regs archive {info.version}` writes it")
-    click.echo("  wrote    " + "\n           ".join(done.written))
-    click.echo("")
-    click.echo(done.changelog_entry)
+    _say("  wrote    " + "\n           ".join(done.written))
+    _say("")
+    _say(done.changelog_entry)
 
 
 @click.command("releases")
@@ -76,7 +72,7 @@ def releases_cmd(root: Path | None, as_json: bool) -> None:
     if as_json:
         _dump([{**asdict(i), "problems": p, "verified": not p} for i, p in rows])
     elif not rows:
-        click.echo("no releases yet (cut one with `kratom-regs release --bump minor`)")
+        _say("no releases yet (cut one with `kratom-regs release --bump minor`)")
     else:
         from kratom_regs.cli.app import _table
 
@@ -85,7 +81,7 @@ def releases_cmd(root: Path | None, as_json: bool) -> None:
                ["version", "released", "data as of", "bump", "archive", "check"], title="Releases")
         for _, p in rows:
             for line in p:
-                click.echo(f"error: {line}", err=True)
+                _say(f"error: {line}", err=True)
     if any(p for _, p in rows):
         sys.exit(1)
 
@@ -103,22 +99,22 @@ def diff(a: str, b: str, root: Path | None, as_json: bool) -> None:
     if as_json:
         _dump(d.to_json())
         return
-    click.echo(f"{a} (as of {d.a_as_of}) → {b} (as of {d.b_as_of}); needs at least a {d.required_bump() or 'no'} "
+    _say(f"{a} (as of {d.a_as_of}) → {b} (as of {d.b_as_of}); needs at least a {d.required_bump() or 'no'} "
                "bump")
     if d.schema:
-        click.echo("Schema changes:")
+        _say("Schema changes:")
         for s in d.schema:
-            click.echo(f"  - {s.text()}")
+            _say(f"  - {s.text()}")
     for kind in KINDS:
         lines = [c for c in d.changes if c.kind == kind]
         if lines:
-            click.echo(f"{KIND_TITLES[kind]}:")
+            _say(f"{KIND_TITLES[kind]}:")
             for c in lines:
-                click.echo(f"  - {c.text}")
+                _say(f"  - {c.text}")
     if d.is_empty:
-        click.echo("no differences")
+        _say("no differences")
     elif not d.schema and not d.changes:
-        click.echo("no law and no coded status changed; rows changed: " + ", ".join(
+        _say("no law and no coded status changed; rows changed: " + ", ".join(
             f"{t} +{c['added']} −{c['removed']} ~{c['changed']}" for t, c in d.tables.items() if sum(c.values())))
 
 
@@ -137,12 +133,12 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
         _dump(out)
         return
     if out["latest"] is None:
-        click.echo("no releases yet (cut one with `kratom-regs release --bump minor`)")
+        _say("no releases yet (cut one with `kratom-regs release --bump minor`)")
         return
-    click.echo(f"Law changes that took effect on or after {out['since']} (valid time), per release "
+    _say(f"Law changes that took effect on or after {out['since']} (valid time), per release "
                f"{out['latest']} (data as of {out['latest_as_of']}):")
     if not out["law_changes"]:
-        click.echo("  none recorded")
+        _say("  none recorded")
     for c in out["law_changes"]:
         what = "; ".join(f"{f['field']} {f['from'] or '-'} → {f['to'] or '-'}" for f in c["fields"])
         law = c["law"] or {}
@@ -153,23 +149,23 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
         if not c["in_force_on_as_of"]:
             verb = "scheduled to lapse" if law.get("expired") else "scheduled"
         pub = c["period_first_published"]
-        click.echo(f"  {c['valid_from']}  {c['name']} ({c['jurisdiction_id']}, {c['level']}): {what}")
-        click.echo(f"              {verb}: {law.get('title', '-')} {law.get('official_citation') or ''} "
+        _say(f"  {c['valid_from']}  {c['name']} ({c['jurisdiction_id']}, {c['level']}): {what}")
+        _say(f"              {verb}: {law.get('title', '-')} {law.get('official_citation') or ''} "
                    f"{law.get('url') or ''}".rstrip())
-        click.echo(f"              published in {pub['version']} on {pub['released_date']}" if pub
+        _say(f"              published in {pub['version']} on {pub['released_date']}" if pub
                    else "              not published as shown before the latest release")
-    click.echo("")
-    click.echo(f"Published on or after {out['since']} (record time):")
+    _say("")
+    _say(f"Published on or after {out['since']} (record time):")
     if not out["published"]:
-        click.echo("  no release")
+        _say("  no release")
     for r in out["published"]:
-        click.echo(f"  {r['version']} released {r['released_date']} (data as of {r['as_of']})"
+        _say(f"  {r['version']} released {r['released_date']} (data as of {r['as_of']})"
                    + (": first release" if r["first_release"] else ""))
         for s in r["schema_changes"]:
-            click.echo(f"    - schema: {s['table']}{'.' + s['column'] if s['column'] else ''}: {s['detail']}")
+            _say(f"    - schema: {s['table']}{'.' + s['column'] if s['column'] else ''}: {s['detail']}")
         for c in r["changes"]:
             label = KIND_TITLES[c["kind"]].split(" (")[0].lower()
-            click.echo(f"    - [{label}] {c['text']}")
+            _say(f"    - [{label}] {c['text']}")
 
 
 @click.command()
@@ -186,7 +182,7 @@ def archive(version: str, output: Path | None, root: Path | None) -> None:
     data = archive_bytes(info, _where(root))
     target = output or Path(info.archive)
     write_bytes_atomic(target, data)
-    click.echo(f"wrote {target} ({len(data)} bytes, sha256:{info.archive_sha256}, as recorded for {version})")
+    _say(f"wrote {target} ({len(data)} bytes, sha256:{info.archive_sha256}, as recorded for {version})")
 
 
 COMMANDS: list[click.Command] = [release, releases_cmd, diff, changes, archive]

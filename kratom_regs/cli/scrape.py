@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from kratom_regs.cli.app import _dump, _fail, _say
 from kratom_regs.errors import KratomRegsError
 
 
@@ -62,23 +62,23 @@ def scrape(sources: tuple[str, ...], list_: bool, since: str | None, replay: Pat
     if list_:
         for name, cls in sorted(SOURCES.items()):
             key = f" (API key: ${cls.key_env})" if cls.key_env else " (no key)"
-            click.echo(f"{name:<18} {cls.title}{key}")
+            _say(f"{name:<18} {cls.title}{key}")
         return
     since_day = dt.date.fromisoformat(since) if since else None
     failed = False
     results = []
     for name in sources or tuple(sorted(SOURCES)):
         res = run_source(root, name, since=since_day, replay=replay, record=record,
-                         progress=lambda m: click.echo(m, err=True))
+                         progress=lambda m: _say(m, err=True))
         results.append(res)
         if res.error:
             failed = True
-            click.echo(f"{name}: FAILED, nothing queued: {res.error}", err=True)
+            _say(f"{name}: FAILED, nothing queued: {res.error}", err=True)
             continue
-        click.echo(f"{name}: {len(res.proposals)} found, {len(res.queued)} queued, {len(res.skipped)} already known")
+        _say(f"{name}: {len(res.proposals)} found, {len(res.queued)} queued, {len(res.skipped)} already known")
     if replay is None:  # a replay is a test of the parsers, not a run of the sources
         report = write_report(root, results)
-        click.echo(f"report: {report.relative_to(root)}", err=True)
+        _say(f"report: {report.relative_to(root)}", err=True)
         if report_md is not None:
             report_md.write_text(report_markdown(root), encoding="utf-8")
     if failed:
@@ -99,15 +99,20 @@ _root = click.option("--root", type=click.Path(file_okay=False, path_type=Path),
 @click.option("--json", "as_json", is_flag=True)
 def review_list(root: Path, as_json: bool) -> None:
     """Proposals waiting for a decision."""
-    items = _review(root).list_queue(root)
+    review = _review(root)
+    problems: list[str] = []
+    items = review.list_queue(root, problems)
+    for line in problems:  # one unreadable file names itself; it does not hide the rest of the queue
+        _say(f"warning: {line}", err=True)
     if as_json:
-        click.echo(json.dumps([p.model_dump(mode="json") for p in items], indent=2, ensure_ascii=False))
-        return
-    if not items:
-        click.echo("the review queue is empty")
-    for p in items:
-        tag = "LAW?" if p.is_binding else p.kind
-        click.echo(f"{p.proposal_id}  [{p.source}] {p.jurisdiction_id or '-'} {tag}: {p.title[:90]}")
+        _dump([{**p.model_dump(mode="json"), "effect": review.effect(p)} for p in items])
+    elif not items and not problems:
+        _say("the review queue is empty")
+    for p in items if not as_json else []:
+        # the label is what accepting would do, derived from the draft (not the proposal's own is_binding)
+        _say(f"{p.proposal_id}  [{p.source}] {p.jurisdiction_id or '-'} {review.effect(p)}: {p.title[:90]}")
+    if problems:
+        _fail(f"{len(problems)} file(s) in review/queue/ could not be read (listed above); the rest are listed", 1)
 
 
 @review.command("show")
@@ -116,7 +121,7 @@ def review_list(root: Path, as_json: bool) -> None:
 def review_show(proposal_id: str, root: Path) -> None:
     """Everything about one proposal, with its evidence."""
     proposal = _review(root).read_proposal(root, proposal_id)
-    click.echo(json.dumps(proposal.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    _dump(proposal.model_dump(mode="json"))
 
 
 @review.command("accept")
@@ -126,7 +131,7 @@ def review_show(proposal_id: str, root: Path) -> None:
 def review_accept(proposal_id: str, root: Path, reviewer: str) -> None:
     """Write the proposal into records/ (validated; atomic; never overwrites)."""
     written = _review(root).accept(root, proposal_id, reviewer)
-    click.echo("wrote " + ", ".join(written) + "; now run `kratom-regs build`")
+    _say("wrote " + ", ".join(written) + "; now run `kratom-regs build`")
 
 
 @review.command("reject")
@@ -137,7 +142,7 @@ def review_accept(proposal_id: str, root: Path, reviewer: str) -> None:
 def review_reject(proposal_id: str, why: str, root: Path, reviewer: str) -> None:
     """Drop the proposal; it is not proposed again unless its source changes."""
     _review(root).reject(root, proposal_id, why, reviewer)
-    click.echo(f"rejected {proposal_id}")
+    _say(f"rejected {proposal_id}")
 
 
 COMMANDS = [scrape, review]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from kratom_regs.cli.app import _say
+
 
 @click.command("map")
 @click.option("--region", type=click.Choice(["us", "world"]), required=True,
@@ -19,7 +21,7 @@ def map_(region: str, as_of: str | None, output: Path, data_version: str | None)
     from kratom_regs.outputs.maps import write_map
 
     write_map(region, output, as_of=as_of, version=data_version)
-    click.echo(f"wrote {output}")
+    _say(f"wrote {output}")
 
 
 @click.command("site")
@@ -33,11 +35,11 @@ def site(output: Path, base_url: str, data_version: str | None) -> None:
     from kratom_regs.outputs.site import build_site
 
     report = build_site(output, version=data_version, base_url=base_url)
-    click.echo(f"wrote {output}: {report.pages} pages, {len(report.downloads)} downloads")
+    _say(f"wrote {output}: {report.pages} pages, {len(report.downloads)} downloads")
     if report.missing_downloads:
-        click.echo("not built (install kratom-regs[outputs]): " + ", ".join(report.missing_downloads), err=True)
+        _say("not built (install kratom-regs[outputs]): " + ", ".join(report.missing_downloads), err=True)
     for note in report.notes:
-        click.echo(f"not in the downloads: {note}", err=True)
+        _say(f"not in the downloads: {note}", err=True)
 
 
 COMMANDS: list[click.Command] = [map_, site]

@@ -34,6 +34,8 @@ class Records:
     cache: tuple[Any, dict[str, Any]] | None = None
     #: each file's content hash (rel → hex), every file read including invalid ones: the compile cache key
     hashes: dict[str, str] = field(default_factory=dict)
+    #: ids (file stems) whose file could not be read into a record; their problems are already reported
+    unreadable: set[str] = field(default_factory=set)
 
 
 def _loc(err: dict[str, Any]) -> str:
@@ -71,6 +73,10 @@ def parse_model(model: type, data: dict[str, Any], rel: str, sink: ErrorSink) ->
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (not in the template)"
+            elif isinstance(err.get("input"), bool) and err["type"].startswith(("string", "literal", "enum")):
+                # YAML 1.1 reads unquoted NO (Norway), no, yes, on, off as booleans
+                msg += (f" (YAML read an unquoted word as {str(err['input']).lower()}: write it in quotes, "
+                        "e.g. 'NO' or 'no')")
             sink.add(rel, _record_label(data, err), _loc(err), msg)
         return None
 
@@ -95,6 +101,10 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
         ("jurisdiction", JURISDICTIONS_DIR, JurisdictionRecord, "jurisdiction_id"),
     ):
         folder = root / sub
+        if folder.is_symlink() or (root / sub.parent).is_symlink():
+            # files that are symlinks are refused below; a linked folder would bring in files from anywhere
+            sink.add(str(sub), "", "", "is a symbolic link; records must be plain folders inside the repository")
+            continue
         if not folder.is_dir():
             sink.add(str(sub), "", "", f"missing folder (is {root} a kratom-regs repository?)")
             continue
@@ -111,6 +121,7 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
                 raw = path.read_bytes()
             except OSError as exc:
                 sink.add(rel, "", "", f"cannot read: {exc.strerror}")
+                recs.unreadable.add(path.stem)
                 continue
             ckey = content_key(kind, raw)
             recs.hashes[rel] = ckey
@@ -122,9 +133,11 @@ def load_records(root: Path, sink: ErrorSink) -> Records:
                     data = parse_yaml_bytes(raw)
                 except YamlError as exc:
                     sink.add(rel, "", "", str(exc))
+                    recs.unreadable.add(path.stem)
                     continue
                 obj = parse_model(model, data, rel, sink)
                 if obj is None:
+                    recs.unreadable.add(path.stem)
                     continue
                 is_canonical = None  # decided by lint when asked (build never needs it)
             used[ckey] = (obj, is_canonical)

@@ -82,7 +82,16 @@ def _decisions(root: Path) -> dict[str, dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ReviewError(f"{DECISIONS}: not valid JSON ({exc.msg} at line {exc.lineno}); fix or restore it") from None
-    return {d["source_key_id"]: d for d in data.get("decisions", [])}
+    except UnicodeDecodeError as exc:
+        raise ReviewError(f"{DECISIONS}: not UTF-8 text (byte {exc.start}); fix or restore it") from None
+    entries = data.get("decisions") if isinstance(data, dict) else None
+    need = ("source_key_id", "decision", "source_hash")
+    if not isinstance(entries, list):
+        raise ReviewError(f'{DECISIONS}: expected {{"decisions": [...]}}; fix or restore it')
+    for i, d in enumerate(entries):
+        if not isinstance(d, dict) or not all(isinstance(d.get(k), str) for k in need):
+            raise ReviewError(f"{DECISIONS}: decisions[{i}] needs the text fields {', '.join(need)}; fix or restore it")
+    return {d["source_key_id"]: d for d in entries}
 
 
 def _decision_key(p: Proposal) -> str:
@@ -137,12 +146,49 @@ def enqueue(root: Path, proposals: list[Proposal]) -> tuple[list[str], list[str]
     return queued, skipped
 
 
-def list_queue(root: Path) -> list[Proposal]:
+def list_queue(root: Path, problems: list[str] | None = None) -> list[Proposal]:
+    """The readable proposals. With `problems`, a file that cannot be read is listed there (its name and
+    every error) instead of hiding the rest of the queue; without it, the first such file is an error."""
+    if not (root / "records").is_dir():
+        raise ReviewError(f"{root} has no records/ folder: is it a kratom-regs repository? (pass --root)")
     folder = root / QUEUE_DIR
     out = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        out.append(read_proposal(root, path.stem))
+        try:
+            out.append(read_proposal(root, path.stem))
+        except ReviewError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
     return out
+
+
+def effect(p: Proposal) -> str:
+    """What accepting would actually do, read from the draft itself (never from the proposal's own flags)."""
+    if p.kind != "event" or p.event is None:
+        return "lead (research by hand)"
+    if disagreement(p):
+        return f"REFUSED: {disagreement(p)}"
+    if not p.event.get("is_binding"):
+        return "tracked, not binding (sets nothing)"
+    sets = p.event.get("sets") or {}
+    if not isinstance(sets, dict) or not sets:
+        return "binding, SETS nothing"
+    return "binding, SETS " + " ".join(f"{k}={v}" for k, v in sets.items())
+
+
+def disagreement(p: Proposal) -> str:
+    """Why a proposal's summary flags contradict its draft ('' when they agree): such a proposal is refused."""
+    if p.kind == "event" and p.event is not None:
+        drafted = p.event.get("is_binding")
+        if bool(drafted) != p.is_binding:
+            return (f"the proposal says is_binding={str(p.is_binding).lower()} but its event draft says "
+                    f"is_binding={str(drafted).lower()}")
+        if p.jurisdiction_id is None:
+            return "an event proposal without a jurisdiction_id"
+    if p.kind == "lead" and (p.event is not None or p.is_binding):
+        return "a lead carries an event draft or is marked binding"
+    return ""
 
 
 def read_proposal(root: Path, proposal_id: str) -> Proposal:
@@ -156,8 +202,9 @@ def read_proposal(root: Path, proposal_id: str) -> Proposal:
     except UnicodeDecodeError as exc:
         raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not UTF-8 text (byte {exc.start})") from None
     except ValidationError as exc:
-        n = exc.error_count()
-        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not a valid proposal ({n} errors)") from None
+        why = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()[:5])
+        more = f"; and {exc.error_count() - 5} more" if exc.error_count() > 5 else ""
+        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not a valid proposal: {why}{more}") from None
 
 
 def _record_decision(root: Path, p: Proposal, decision: str, why: str, reviewer: str) -> None:
@@ -185,6 +232,8 @@ def accept(root: Path, proposal_id: str, reviewer: str = "reviewer", today: dt.d
     """Turn a proposal into records through full validation. Returns the files written."""
     with writer_lock(root):
         p = read_proposal(root, proposal_id)
+        if disagreement(p):
+            raise ReviewError(f"{proposal_id}: refused: {disagreement(p)}; fix or reject the proposal")
         if p.kind != "event" or p.event is None or p.citation is None or p.jurisdiction_id is None:
             raise ReviewError(f"{proposal_id} is a lead, not an event: research it and edit records/ by hand, "
                               "then `kratom-regs review reject ID --why` it")

@@ -92,6 +92,8 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
     def check_cites(ids: list[str], rel: str, rec: str, field_: str) -> list:
         found = []
         for i, c in enumerate(ids):
+            if c in recs.unreadable:
+                continue  # its own file's problem is already reported: no cascade hiding the cause
             if c not in recs.citations:
                 sink.add(rel, rec, f"{field_}[{i}]", f"citation {c!r} does not exist in records/citations/")
             else:

@@ -335,3 +335,140 @@ def test_a_release_killed_mid_commit_is_all_or_nothing_and_a_rerun_recovers(tmp_
     assert json.loads((root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.1"
     assert [r["version"] for r in json.loads((root / "releases" / "releases.json").read_text())["releases"]][-1] \
         == "0.1.1"
+
+
+# -- 6. terminal escapes in every CLI output ----------------------------------------------------------------------
+HOSTILE = "T\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07\x1b[31mred\u202eevil\x9b"
+
+
+def _raw_controls(text: str) -> list[str]:
+    import re
+    return re.findall(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+def test_review_list_and_show_never_print_raw_controls(repo: Path) -> None:
+    _queue(repo, "constructed-p-1.json", json.dumps(_proposal(title=HOSTILE, summary=HOSTILE)).encode())
+    for args in (("review", "list"), ("review", "list", "--json"), ("review", "show", "constructed-p-1")):
+        result = run_cli(*args, "--root", str(repo))
+        assert result.exit_code == 0, result.output
+        assert not _raw_controls(result.stdout) and not _raw_controls(result.stderr), (args, result.stdout)
+    shown = json.loads(run_cli("review", "show", "constructed-p-1", "--root", str(repo)).stdout)
+    assert shown["title"] == HOSTILE  # JSON keeps the exact text, escaped
+
+
+def test_validate_problem_lines_never_print_raw_controls(built_repo: Path) -> None:
+    from tests.conftest import CITATIONS
+    bad = dict(CITATIONS["test-law"], title=HOSTILE, url="javascript:x")
+    (built_repo / LAW).write_text(yaml.safe_dump(bad), encoding="utf-8")
+    result = run_cli("validate", "--root", str(built_repo))
+    assert result.exit_code != 0 and not _raw_controls(result.stderr + result.stdout)
+
+
+# -- 7. the review label says what accepting would do ---------------------------------------------------------------
+def _repeal_dressed_as_tracked() -> dict[str, Any]:
+    return _proposal(jurisdiction_id="US-AL", is_binding=False, event={
+        **_proposal()["event"], "event_id": "us-al-sneaky-repeal", "is_binding": True, "event_type": "descheduling",
+        "basis": "statute", "instrument": "statute", "effective_date": "2020-01-01", "enacted_date": "2020-01-01",
+        "confidence": "high", "sets": {"status": "legal", "possession": "legal", "sale": "legal"}})
+
+
+def test_review_list_shows_the_effect_and_refuses_disagreeing_flags(built_repo: Path) -> None:
+    _queue(built_repo, "constructed-p-1.json", json.dumps(_repeal_dressed_as_tracked()).encode())
+    listed = run_cli("review", "list", "--root", str(built_repo))
+    assert "REFUSED" in listed.stdout and "is_binding" in listed.stdout, listed.stdout
+    before = tree_digest(built_repo)
+    assert_clean_failure(run_cli("review", "accept", "constructed-p-1", "--root", str(built_repo)), "is_binding")
+    assert tree_digest(built_repo) == before
+    honest = _repeal_dressed_as_tracked()
+    honest["is_binding"] = True
+    _queue(built_repo, "constructed-p-1.json", json.dumps(honest).encode())
+    assert "SETS status=legal" in run_cli("review", "list", "--root", str(built_repo)).stdout
+
+
+# -- 14. one bad queue file, or a decisions.json of the wrong shape ---------------------------------------------
+def test_one_bad_queue_file_names_itself_and_the_rest_is_listed(repo: Path) -> None:
+    _queue(repo, "constructed-p-1.json", json.dumps(_proposal()).encode())
+    _queue(repo, "constructed-p-2.json", json.dumps(_proposal(proposal_id="constructed-p-2", extra=1)).encode())
+    result = run_cli("review", "list", "--root", str(repo))
+    assert "constructed-p-1" in result.stdout
+    assert_clean_failure(result, "constructed-p-2.json", "extra")
+
+
+@pytest.mark.parametrize("data", [b"[]", b'{"decisions": {}}', b'{"decisions": [1]}', b'{"decisions": [{}]}'])
+def test_decisions_of_the_wrong_shape_are_a_clear_error(repo: Path, data: bytes) -> None:
+    _queue(repo, "constructed-p-1.json", json.dumps(_proposal()).encode())
+    (repo / "review" / "decisions.json").write_bytes(data)
+    before = tree_digest(repo)
+    assert_clean_failure(run_cli("review", "reject", "constructed-p-1", "--why", "x", "--root", str(repo)),
+                         "decisions.json")
+    assert tree_digest(repo) == before
+
+
+def test_review_list_outside_a_repository_says_so(tmp_path: Path) -> None:
+    assert_clean_failure(run_cli("review", "list", "--root", str(tmp_path)), "records/")
+
+
+# -- 19. what the wheel ships --------------------------------------------------------------------------------------
+def test_the_wheel_ships_only_kratom_regs_and_no_fixtures() -> None:
+    """The wheel holds kratom_regs/ only (pyproject); the build-and-inspect test is in test_releases.py."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    conf = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"]["build"]
+    wheel = conf["targets"]["wheel"]
+    assert wheel["packages"] == ["kratom_regs"]
+    assert all(dst.startswith("kratom_regs/") for dst in wheel.get("force-include", {}).values())
+    shipped = [p for p in (root / "kratom_regs").rglob("*") if p.is_file()]
+    assert not [p for p in shipped if "fixture" in str(p).lower() or p.name.startswith("test_")]
+
+
+# -- 16. one rule for the default day, stated in the help; a warning outside the covered range -------------------
+def test_default_day_is_one_rule_and_out_of_range_days_warn(mini_pkg: Any) -> None:
+    import kratom_regs as kr
+    from kratom_regs.api import OutsideCoverage
+    from kratom_regs.vocab import AS_OF_HELP
+
+    assert kr.status("US-AL")["as_of"] == mini_pkg.as_of
+    for args in (("status", "--help"), ("list", "--help"), ("summary", "--help"), ("export", "--help"),
+                 ("serve", "--help")):
+        assert "default: the data's as-of date" in " ".join(run_cli(*args).output.split()), args
+    assert "as-of date" in AS_OF_HELP
+    for day in ("9999-12-31", "0001-01-01"):
+        with pytest.warns(OutsideCoverage):
+            kr.status("US-AL", as_of=day)
+        result = run_cli("status", "US-AL", "--as-of", day)
+        assert result.exit_code == 0 and "warning:" in result.stderr and day in result.stderr
+    with pytest.warns(OutsideCoverage):
+        kr.jurisdictions(as_of="9999-12-31")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kr.status("US-AL", as_of="2020-01-01")  # inside the covered range: no warning
+
+
+# -- 22 and 23. unquoted NO, and a symlinked records folder ---------------------------------------------------------
+def test_unquoted_no_gets_a_hint(built_repo: Path) -> None:
+    text = (built_repo / AL).read_text(encoding="utf-8") + "aliases: [NO]\n"
+    (built_repo / AL).write_text(text, encoding="utf-8")
+    assert_clean_failure(run_cli("validate", "--root", str(built_repo)), AL, "aliases", "quotes")
+
+
+def test_a_symlinked_records_folder_is_refused(built_repo: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    outside = tmp_path / "elsewhere"
+    shutil.move(str(built_repo / "records" / "jurisdictions"), outside)
+    os.symlink(outside, built_repo / "records" / "jurisdictions")
+    before = tree_digest(built_repo)
+    for command in ("validate", "build"):
+        assert_clean_failure(run_cli(command, "--root", str(built_repo)), "records/jurisdictions", "symbolic link")
+    assert tree_digest(built_repo) == before
+
+
+# -- 21. one invalid citation file, one problem ---------------------------------------------------------------------
+def test_an_invalid_citation_file_does_not_cascade(built_repo: Path) -> None:
+    (built_repo / LAW).write_text((built_repo / LAW).read_text(encoding="utf-8") + "auther: x\n", encoding="utf-8")
+    result = run_cli("validate", "--root", str(built_repo))
+    assert_clean_failure(result, LAW, "auther")
+    assert "does not exist" not in result.stderr, result.stderr
