@@ -78,10 +78,26 @@ _NoAliasLoader.add_multi_constructor("!", _reject_tags)
 _NoAliasLoader.add_multi_constructor("tag:", _reject_tags)
 
 
+def _timestamp_or_text(loader: Any, node: yaml.ScalarNode) -> Any:
+    """An unquoted impossible date (2016-02-30) stays text instead of aborting the whole file with a bare
+    "day is out of range for month": the record model then reports it with file, record and field, next
+    to every other problem in the file."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_NoAliasLoader.add_constructor(_TIMESTAMP_TAG, _timestamp_or_text)
+
+
 #: libyaml (C) when PyYAML was built with it: ~30x faster than the pure-Python loader above, which
 #: alone was 95 % of `kratom-regs build` (profiled on 9,000 synthetic record files).
 _CSafe = getattr(yaml, "CSafeLoader", None)
 _CLoader = type("_CUniqueLoader", (_UniqueKeys, _CSafe), {}) if _CSafe is not None else None
+if _CLoader is not None:
+    _CLoader.add_constructor(_TIMESTAMP_TAG, _timestamp_or_text)
 #: An anchor (&), alias (*) or tag (!) can only start a node, i.e. follow the start of the text, a
 #: space or a flow/block indicator. Text without one is read by libyaml exactly as by _NoAliasLoader.
 _MAYBE_PROPERTY = re.compile(r"(?:^|[\s\[\]{},:?-])[&*!]\S")

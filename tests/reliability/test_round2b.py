@@ -1,0 +1,31 @@
+"""Issue 13 (reliability round 2), remaining items: one regression test per item, each failing before its fix.
+
+Every record here is CONSTRUCTED test data (see tests/conftest.py), broken on purpose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import tree_digest
+from tests.reliability.conftest import assert_clean_failure, run_cli
+from tests.reliability.test_round2 import AL, yaml_path  # noqa: F401  (fixture: both YAML readers)
+
+
+# -- 10. an impossible unquoted date ------------------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["2016-02-30", "2016-02-01 25:00:00"])
+@pytest.mark.parametrize("command", ["validate", "build", "lint"])
+def test_an_impossible_unquoted_date_names_its_place_and_the_rest_is_listed(
+        built_repo: Path, yaml_path: str, value: str, command: str) -> None:  # noqa: F811
+    text = (built_repo / AL).read_text(encoding="utf-8")
+    text = text.replace("effective_date: '2016-05-10'", f"effective_date: {value}", 1)
+    text = text.replace("jurisdiction_id: US-AL\n", "jurisdiction_id: US-AL\nbogus_key: 1\n", 1)
+    (built_repo / AL).write_text(text, encoding="utf-8")
+    before = tree_digest(built_repo)
+    result = run_cli(command, "--root", str(built_repo))
+    assert_clean_failure(result, AL, "us-al-ban", "effective_date", "bogus_key")
+    line = next(ln for ln in result.stderr.splitlines() if "effective_date" in ln)
+    assert AL in line and "us-al-ban" in line, line
+    assert tree_digest(built_repo) == before
