@@ -14,11 +14,12 @@ import difflib
 import hashlib
 import io
 import json
+import os
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -113,6 +114,8 @@ class Package:
     #: derived data (indexes) built once; see `derived`
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    #: the package files' state when opened as the current package (see current_package); None otherwise
+    _state: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Traversable | None = None, verify: bool = True) -> Package:
@@ -155,6 +158,11 @@ class Package:
             expected = str(res.get("hash", ""))
             algo, _, digest = expected.partition(":")
             if algo != "sha256" or hashlib.sha256(data).hexdigest() != digest:
+                if self._state is not None and _files_state(self.root) != self._state:
+                    raise DataPackageError(
+                        f"table {name!r}: the data package was rebuilt while it was being read; ask again "
+                        "(nothing is wrong with the files)"
+                    )
                 raise DataPackageError(
                     f"table {name!r}: {path} does not match the sha256 recorded in datapackage.json "
                     "(the file was changed after the build)"
@@ -279,9 +287,46 @@ class Package:
         return self.index["periods"].get(jid, [])
 
 
-@cache
+def _files_state(root: Traversable) -> tuple[int, ...] | None:
+    """What identifies one build of a package folder: datapackage.json's inode, size and mtime.
+
+    A build swaps in a whole new folder, so every build changes this; a package inside the wheel
+    (not a plain folder) never changes while the process runs. None: the descriptor is missing.
+    """
+    if not isinstance(root, Path):
+        return ()
+    try:
+        st = os.stat(root / "datapackage.json")
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+_current: tuple[str, tuple[int, ...] | None, Package] | None = None
+_current_lock = threading.Lock()
+
+
 def current_package() -> Package:
-    return Package.open()
+    """The bundled package, opened once per build of it.
+
+    Keyed on the state of the package files, not opened once per process: a long-running process
+    (a web app, a notebook) that asked before a `build` would otherwise check the new tables
+    against the old descriptor's hashes and report a false "changed after the build".
+    """
+    global _current
+    root = package_path()
+    where, state = str(root), _files_state(root)  # stat before reading: a later build then reopens
+    cached = _current
+    if cached is not None and cached[0] == where and cached[1] == state:
+        return cached[2]
+    with _current_lock:
+        cached = _current
+        if cached is not None and cached[0] == where and cached[1] == state:
+            return cached[2]
+        pkg = Package.open(root)
+        pkg._state = state
+        _current = (where, state, pkg)
+        return pkg
 
 
 def get_package(version: str | None = None) -> Package:

@@ -29,3 +29,46 @@ def test_an_impossible_unquoted_date_names_its_place_and_the_rest_is_listed(
     line = next(ln for ln in result.stderr.splitlines() if "effective_date" in ln)
     assert AL in line and "us-al-ban" in line, line
     assert tree_digest(built_repo) == before
+
+
+# -- 15. a long-running process across a build ----------------------------------------------------------------------
+def test_a_process_that_asked_before_a_build_reads_the_new_build_without_a_false_alarm(
+        built_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kratom_regs as kr
+    from kratom_regs import loader
+    from kratom_regs.build.package import build
+    from tests.conftest import event
+
+    monkeypatch.setattr(loader, "package_path", lambda: built_repo / "datapackage")
+    monkeypatch.setattr(loader, "_current", None, raising=False)
+    assert kr.status("US-AL", as_of="2020-01-01")["status"] == "banned"
+    kr.load("jurisdictions", raw=True)
+
+    import yaml
+
+    data = yaml.safe_load((built_repo / AL).read_text(encoding="utf-8"))
+    data["events"].append(event("us-al-repeal", "2019-01-01",
+                                sets={"status": "legal", "possession": "legal", "sale": "legal"}))
+    (built_repo / AL).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    build(built_repo)
+
+    for table in kr.list_tables():
+        kr.load(table, raw=True)  # every table checked against the NEW descriptor: no tamper alarm
+    assert kr.status("US-AL", as_of="2020-01-01")["status"] == "legal"
+
+
+def test_a_package_object_held_across_a_build_says_so_rather_than_tampered(
+        built_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kratom_regs import loader
+    from kratom_regs.build.package import build
+    from kratom_regs.errors import DataPackageError
+
+    monkeypatch.setattr(loader, "package_path", lambda: built_repo / "datapackage")
+    monkeypatch.setattr(loader, "_current", None, raising=False)
+    held = loader.current_package()
+    (built_repo / AL).write_text((built_repo / AL).read_text(encoding="utf-8").replace(
+        "Constructed test event.", "Constructed test event, revised."), encoding="utf-8")
+    build(built_repo)
+    with pytest.raises(DataPackageError, match="rebuilt while it was being read"):
+        held.raw("events")
+    assert loader.current_package() is not held
