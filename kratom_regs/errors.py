@@ -48,6 +48,10 @@ class InvalidArgument(KratomRegsError, ValueError):
     """A function or option was given a value it cannot mean (a level that does not exist, a date that is not one)."""
 
 
+class OutputExists(KratomRegsError):
+    """An output path names a file the tool would have to replace without knowing it wrote it."""
+
+
 class DataPackageError(KratomRegsError):
     """The bundled or given data package is missing, tampered with or malformed."""
 

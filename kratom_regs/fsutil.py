@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from kratom_regs.errors import KratomRegsError
+from kratom_regs.errors import InvalidArgument, KratomRegsError, OutputExists
 
 
 class LockedError(KratomRegsError):
@@ -38,6 +38,34 @@ def writer_lock(root: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def check_not_stdout(path: Path) -> None:
+    """`-o -` means standard output to most tools; our outputs are binary or large, so it is refused
+    rather than silently creating a file named `-`."""
+    if os.fspath(path) == "-":
+        raise InvalidArgument("-o -: writing to standard output is not supported; give a file or folder name")
+
+
+def check_output_file(*paths: Path, force: bool = False, same: bytes | None = None) -> None:
+    """Refuse to replace a file the user already has: `export -o thesis.docx` must never destroy a thesis.
+
+    Every single-file output (export, panel, archive) asks here before writing. Folder outputs are
+    checked by what they hold (exports._check_target). `-` is refused (check_not_stdout).
+    `same`: the exact bytes about to be written; an existing file that already holds them is fine.
+    """
+    for path in paths:
+        check_not_stdout(path)
+        if not os.path.lexists(path):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            raise OutputExists(f"{path} is a folder; give a file name")
+        if force:
+            continue
+        if same is not None and path.is_file() and not path.is_symlink() and path.read_bytes() == same:
+            continue
+        raise OutputExists(f"{path} already exists and kratom-regs cannot tell it wrote it: give a new name, "
+                           "or add --force to replace it")
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

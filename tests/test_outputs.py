@@ -217,7 +217,7 @@ def test_failed_export_leaves_the_previous_file(mini_pkg: Package, tmp_path: Pat
 
     monkeypatch.setattr(exports.ExportView, "typed_rows", flaky)
     with pytest.raises(OSError, match="simulated"):
-        export_package("xlsx", target)
+        export_package("xlsx", target, force=True)
     assert target.read_bytes() == b"previous export"
     assert sorted(p.name for p in target.parent.iterdir()) == ["x.xlsx"]
 

@@ -32,12 +32,14 @@ def _open(data_version: str | None, package_dir: Path | None) -> Any:
                    "<name>.metadata.json for Datasette).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.option("--as-of", help=AS_OF_HELP)
+@click.option("--force", is_flag=True, help="Replace an existing file of that name.")
 @_source_options
-def export(fmt: str, output: Path, as_of: str | None, data_version: str | None, package_dir: Path | None) -> None:
+def export(fmt: str, output: Path, as_of: str | None, force: bool, data_version: str | None,
+           package_dir: Path | None) -> None:
     """Write the data as csv, json, xlsx (a spreadsheet), sqlite (for Datasette) or parquet."""
     from kratom_regs.outputs.exports import export_package
 
-    written = export_package(fmt, output, version=data_version, as_of=as_of, package_dir=package_dir)
+    written = export_package(fmt, output, version=data_version, as_of=as_of, package_dir=package_dir, force=force)
     _say(f"wrote {written}")
 
 
@@ -50,9 +52,10 @@ def export(fmt: str, output: Path, as_of: str | None, data_version: str | None, 
               "(repeatable).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="A .csv, .parquet or .dta (Stata, with variable and value labels) file.")
+@click.option("--force", is_flag=True, help="Replace an existing file of that name.")
 @_source_options
 def panel(freq: str, start: str, end: str | None, levels: tuple[str, ...], ids: tuple[str, ...], output: Path,
-          data_version: str | None, package_dir: Path | None) -> None:
+          force: bool, data_version: str | None, package_dir: Path | None) -> None:
     """One row per jurisdiction × period with the coded variables in force (end-of-period rule; see the codebook)."""
     from kratom_regs.outputs.panel import build_panel, write_panel
     from kratom_regs.vocab import Level
@@ -60,9 +63,12 @@ def panel(freq: str, start: str, end: str | None, levels: tuple[str, ...], ids: 
     bad = [lv for lv in levels if lv not in Level.values()]
     if bad:
         raise ValueError(f"--level must be one of {', '.join(Level.values())}, not {', '.join(bad)}")
+    from kratom_regs.fsutil import check_output_file
+
+    check_output_file(output, force=force)  # before the work, not after
     pkg = _open(data_version, package_dir)
     rows = build_panel(pkg, freq, start, end, levels=levels, ids=ids)
-    write_panel(pkg, rows, output)
+    write_panel(pkg, rows, output, force=force)
     _say(f"wrote {output}: {len(rows)} rows")
 
 
@@ -99,15 +105,16 @@ def codebook(root: Path, check: bool) -> None:
 @click.command()
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the kit into (created if missing).")
+@click.option("--force", is_flag=True, help="Replace files of the same names in a folder that is not an earlier kit.")
 @_source_options
-def kit(output: Path, data_version: str | None, package_dir: Path | None) -> None:
+def kit(output: Path, force: bool, data_version: str | None, package_dir: Path | None) -> None:
     """The researcher's kit: yearly panel (CSV, Parquet, labelled Stata .dta), codebook, methods, changelog,
     CITATION.cff, BibTeX, RIS and SHA256SUMS; the same files as the site's downloads and the GitHub release."""
     from kratom_regs.outputs.kit import write_kit
     from kratom_regs.outputs.site.builder import render_methods
 
     pkg = _open(data_version, package_dir)
-    made = write_kit(pkg, output, render_methods(pkg, None))
+    made = write_kit(pkg, output, render_methods(pkg, None), force=force)
     click.echo(f"wrote {output}: " + ", ".join(sorted(made.files)))
     for line in made.missing:
         click.echo(f"not written: {line}", err=True)

@@ -172,15 +172,17 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
 @click.argument("version")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the zip (default: kratom-regs-VERSION.zip here).")
+@click.option("--force", is_flag=True, help="Replace an existing file of that name.")
 @_read_root
-def archive(version: str, output: Path | None, root: Path | None) -> None:
+def archive(version: str, output: Path | None, force: bool, root: Path | None) -> None:
     """Write release VERSION as a zip (datapackage.json + CSVs) whose sha256 the ledger recorded."""
-    from kratom_regs.fsutil import write_bytes_atomic
+    from kratom_regs.fsutil import check_output_file, write_bytes_atomic
     from kratom_regs.releases.ledger import archive_bytes, find_release
 
     info = find_release(version, _where(root))
     data = archive_bytes(info, _where(root))
     target = output or Path(info.archive)
+    check_output_file(target, force=force, same=data)  # the same release again is no loss
     write_bytes_atomic(target, data)
     _say(f"wrote {target} ({len(data)} bytes, sha256:{info.archive_sha256}, as recorded for {version})")
 

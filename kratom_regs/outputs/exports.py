@@ -22,7 +22,7 @@ from typing import Any
 
 from kratom_regs.build.package import to_csv
 from kratom_regs.errors import KratomRegsError
-from kratom_regs.fsutil import replace_dir, write_bytes_atomic, write_text_atomic
+from kratom_regs.fsutil import check_not_stdout, check_output_file, replace_dir, write_bytes_atomic, write_text_atomic
 from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.rules import covers, period_on, source_rows_order
 
@@ -533,14 +533,17 @@ def _write_parquet(view: ExportView, output: Path) -> None:
     replace_dir(output, fill)
 
 
-def _check_target(fmt: str, output: Path) -> None:
-    """Refuse to swap away a folder that is not an earlier export: `-o ~/Documents` must never delete anything."""
+def _check_target(fmt: str, output: Path, force: bool = False) -> None:
+    """Refuse to swap away a folder that is not an earlier export (`-o ~/Documents` must never delete
+    anything), or to replace an existing file without --force (`-o thesis.docx`)."""
     folder_format = fmt in ("csv", "parquet")
-    if not output.exists():
-        return
     if not folder_format:
         if output.is_dir():
             raise ValueError(f"{output} is a folder; a {fmt} export is one file: give a file name")
+        check_output_file(output, *([metadata_path(output)] if fmt == "sqlite" else []), force=force)
+        return
+    check_not_stdout(output)
+    if not output.exists():
         return
     if not output.is_dir():
         raise ValueError(f"{output} is a file; a {fmt} export is a folder: give a new folder name")
@@ -568,18 +571,19 @@ _WRITERS: dict[str, Callable[[ExportView, Path], None]] = {
 
 
 def export_package(fmt: str, output: Path, *, version: str | None = None, as_of: str | dt.date | None = None,
-                   package_dir: Path | None = None) -> Path:
+                   package_dir: Path | None = None, force: bool = False) -> Path:
     """Write the package in one format.
 
     csv and parquet write a folder (one file per table); json, xlsx and sqlite one file
     (sqlite also writes `<name>.metadata.json` for Datasette beside it). `as_of` picks the
-    day `current_status` describes (default: the package's own as-of date).
+    day `current_status` describes (default: the package's own as-of date). An existing file is
+    replaced only with `force`; a folder only when it holds an earlier export of the same format.
     """
     if fmt not in _WRITERS:
         raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
     view = ExportView(open_package(version, package_dir), parse_day(as_of) if as_of is not None else None)
     output = Path(os.fspath(output))
-    _check_target(fmt, output)
+    _check_target(fmt, output, force)
     _WRITERS[fmt](view, output)
     shareable(output, *([metadata_path(output)] if fmt == "sqlite" else []))
     return output

@@ -9,6 +9,7 @@ the changelog, CITATION.cff, BibTeX and RIS for this version, and SHA256SUMS ove
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +100,21 @@ def sums(files: dict[str, bytes]) -> bytes:
                    if n != SUMS).encode("utf-8")
 
 
-def write_kit(pkg: Package, folder: Path, methods_html: bytes | None = None) -> Kit:
-    from kratom_regs.fsutil import write_bytes_atomic
+def write_kit(pkg: Package, folder: Path, methods_html: bytes | None = None, *, force: bool = False) -> Kit:
+    """Write the kit's files into `folder`. A file of the same name with other bytes is replaced only in
+    an earlier kit (a folder holding SHA256SUMS) or with `force`: `-o .` in a repository must not
+    silently replace its CITATION.cff."""
+    from kratom_regs.errors import OutputExists
+    from kratom_regs.fsutil import check_not_stdout, write_bytes_atomic
 
+    check_not_stdout(folder)
     kit = build_kit(pkg, methods_html)
+    if not force and not (folder / SUMS).is_file():
+        clash = sorted(n for n, data in kit.files.items() if os.path.lexists(folder / n)
+                       and (not (folder / n).is_file() or (folder / n).read_bytes() != data))
+        if clash:
+            raise OutputExists(f"{folder} is not an earlier kit and already holds {', '.join(clash)}: give a new "
+                               "or empty folder, or add --force to replace them")
     folder.mkdir(parents=True, exist_ok=True)
     for n, data in kit.files.items():
         write_bytes_atomic(folder / n, data)

@@ -181,14 +181,18 @@ def _field_types(pkg: Package) -> dict[str, str]:
     return types
 
 
-def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path) -> Path:
-    """CSV (the default), Parquet or Stata .dta (labelled), chosen by the file's suffix."""
+def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path, *, force: bool = False) -> Path:
+    """CSV (the default), Parquet or Stata .dta (labelled), chosen by the file's suffix. An existing
+    file is replaced only with `force`."""
     from kratom_regs.build.package import to_csv
-    from kratom_regs.fsutil import write_bytes_atomic
+    from kratom_regs.fsutil import check_output_file, write_bytes_atomic
     from kratom_regs.outputs.exports import license_name, shareable, typed
 
     cols = columns(pkg)
     suffix = output.suffix.lower()
+    if suffix not in ("", ".csv", ".parquet", ".dta"):
+        raise ValueError(f"write the panel to a .csv, .parquet or .dta file, not {output.name!r}")
+    check_output_file(output, force=force)
     if suffix in ("", ".csv"):
         write_bytes_atomic(output, to_csv(tuple(cols), rows))
         shareable(output)

@@ -72,3 +72,71 @@ def test_a_package_object_held_across_a_build_says_so_rather_than_tampered(
     with pytest.raises(DataPackageError, match="rebuilt while it was being read"):
         held.raw("events")
     assert loader.current_package() is not held
+
+
+# -- 11. exports never replace a file the user already has ----------------------------------------------------------
+def _released(tmp_path: Path) -> Path:
+    from tests.reliability.test_round2 import _released_repo
+
+    return _released_repo(tmp_path)
+
+
+@pytest.mark.parametrize("what", ["json", "xlsx", "sqlite", "sqlite-metadata", "panel-csv", "panel-dta", "archive"])
+def test_an_existing_file_is_not_replaced_without_force(built_repo: Path, tmp_path: Path, what: str) -> None:
+    pkg = str(built_repo / "datapackage")
+    out = tmp_path / "out"
+    out.mkdir()
+    if what == "archive":
+        (tmp_path / "rel").mkdir()
+        root = _released(tmp_path / "rel")
+        version = "0.1.0"
+        target = out / "thesis.docx"
+        args = ["archive", version, "-o", str(target), "--root", str(root)]
+    elif what.startswith("panel"):
+        target = out / ("thesis.csv" if what == "panel-csv" else "thesis.dta")
+        args = ["panel", "--freq", "year", "--start", "2015-01-01", "-o", str(target), "--package", pkg]
+    else:
+        fmt = what.split("-")[0]
+        target = out / "thesis.docx"
+        args = ["export", "--format", fmt, "-o", str(target), "--package", pkg]
+    victim = out / "thesis.metadata.json" if what == "sqlite-metadata" else target
+    victim.write_bytes(b"three years of work")
+    before = tree_digest(out)
+    assert_clean_failure(run_cli(*args), str(victim), "--force")
+    assert tree_digest(out) == before
+    assert victim.read_bytes() == b"three years of work"
+    forced = run_cli(*args, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert victim.read_bytes() != b"three years of work"
+
+
+def test_a_kit_into_a_folder_that_is_not_an_earlier_kit_keeps_its_files(built_repo: Path) -> None:
+    pkg = str(built_repo / "datapackage")
+    (built_repo / "methods.html").write_text("<p>my own notes</p>\n", encoding="utf-8")
+    before = tree_digest(built_repo)
+    assert_clean_failure(run_cli("kit", "-o", str(built_repo), "--package", pkg), "methods.html", "--force")
+    assert tree_digest(built_repo) == before
+    again = built_repo / "kit"
+    assert run_cli("kit", "-o", str(again), "--package", pkg).exit_code == 0
+    assert run_cli("kit", "-o", str(again), "--package", pkg).exit_code == 0  # an earlier kit is replaced
+
+
+# -- 18. messages: `-o -` --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("args", [
+    ["export", "--format", "json"], ["export", "--format", "csv"], ["export", "--format", "sqlite"],
+    ["panel", "--freq", "year", "--start", "2015-01-01"], ["kit"],
+])
+def test_dash_output_never_creates_a_file_named_dash(built_repo: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*args, "-o", "-", "--package", str(built_repo / "datapackage"))
+    assert_clean_failure(result, "standard output")
+    assert not (tmp_path / "-").exists() and not list(tmp_path.glob("-*"))
+
+
+def test_dash_output_for_an_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "rel").mkdir()
+    root = _released(tmp_path / "rel")
+    monkeypatch.chdir(tmp_path)
+    assert_clean_failure(run_cli("archive", "0.1.0", "-o", "-", "--root", str(root)), "standard output")
+    assert not (tmp_path / "-").exists()
