@@ -3,6 +3,7 @@ record text made inert before it reaches a terminal, JSON and table printing."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
@@ -26,6 +27,12 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         import warnings
+
+        for stream in (sys.stdout, sys.stderr):
+            # a cp1252 console or pipe cannot show every character (→, 日本): replace those, never stop halfway
+            if hasattr(stream, "reconfigure"):
+                with contextlib.suppress(ValueError, OSError):
+                    stream.reconfigure(errors="replace")
 
         try:
             with warnings.catch_warnings(record=True) as caught:

@@ -94,6 +94,8 @@ def codebook(root: Path, check: bool) -> None:
     from kratom_regs.outputs.codebook import CODEBOOK_PATH, is_stale, write
 
     if check:
+        if not (root / "records").is_dir():
+            raise ValueError(f"{root} is not a kratom-regs repository (no records/ folder): give --root")
         if is_stale(root):
             _say(f"{CODEBOOK_PATH} is out of date: run `kratom-regs codebook`", err=True)
             sys.exit(1)

@@ -99,8 +99,9 @@ def diff(a: str, b: str, root: Path | None, as_json: bool) -> None:
     if as_json:
         _dump(d.to_json())
         return
-    _say(f"{a} (as of {d.a_as_of}) → {b} (as of {d.b_as_of}); needs at least a {d.required_bump() or 'no'} "
-               "bump")
+    bump = d.required_bump()
+    need = f"needs at least a {bump} bump" if bump else "no changes: nothing to release"
+    _say(f"{a} (as of {d.a_as_of}) → {b} (as of {d.b_as_of}); {need}")
     if d.schema:
         _say("Schema changes:")
         for s in d.schema:

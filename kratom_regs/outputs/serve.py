@@ -10,6 +10,7 @@ not take.
 from __future__ import annotations
 
 import signal
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +34,8 @@ def serve(port: int = 8001, *, version: str | None = None, package_dir: Path | N
         from datasette.app import Datasette
 
     view = ExportView(open_package(version, package_dir), parse_day(as_of) if as_of is not None else None)
-    with tempfile.TemporaryDirectory(prefix="kratom-regs-serve-") as tmp:
+    sock = _bind(port)  # before any announcement: "serving…" is said only once the port is ours
+    with sock, tempfile.TemporaryDirectory(prefix="kratom-regs-serve-") as tmp:
         db = Path(tmp) / f"{DATABASE}.db"
         write_sqlite(view, db)
         ds = Datasette(immutables=[str(db)], metadata=datasette_metadata(view, DATABASE),
@@ -44,7 +46,7 @@ def serve(port: int = 8001, *, version: str | None = None, package_dir: Path | N
             await ds.invoke_startup()
             announce(f"serving kratom-regs {view.pkg.version} (data as of {view.pkg.as_of}) at "
                      f"http://{HOST}:{port}/{DATABASE} ; press Ctrl-C to stop")
-            await uvicorn.Server(config).serve()
+            await uvicorn.Server(config).serve(sockets=[sock])
 
         # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; turning it into an
         # exception (instead of the default SIGTERM death) lets the temporary database be removed.
@@ -56,6 +58,18 @@ def serve(port: int = 8001, *, version: str | None = None, package_dir: Path | N
         finally:
             signal.signal(signal.SIGTERM, previous)
     announce("stopped")
+
+
+def _bind(port: int) -> socket.socket:
+    """The listening address, taken now: a port already in use is a clear error before anything is said."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on http://{HOST}:{port}: {exc.strerror}") from None
+    return sock
 
 
 def _interrupt(signum: int, frame: object) -> None:

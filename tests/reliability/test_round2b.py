@@ -140,3 +140,51 @@ def test_dash_output_for_an_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     assert_clean_failure(run_cli("archive", "0.1.0", "-o", "-", "--root", str(root)), "standard output")
     assert not (tmp_path / "-").exists()
+
+
+# -- 18. messages: diff of a release with itself, serve, codebook --check, cp1252 ---------------------------------
+def test_diff_of_a_release_with_itself_says_nothing_changed(tmp_path: Path) -> None:
+    (tmp_path / "rel").mkdir()
+    root = _released(tmp_path / "rel")
+    result = run_cli("diff", "0.1.0", "0.1.0", "--root", str(root))
+    assert result.exit_code == 0, result.stderr
+    assert "no changes" in result.stdout and "a no bump" not in result.stdout, result.stdout
+
+
+def test_serve_says_nothing_before_it_has_the_port(built_repo: Path) -> None:
+    pytest.importorskip("datasette")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), "--package", str(built_repo / "datapackage"))
+    assert_clean_failure(result, f"127.0.0.1:{port}")
+    assert "serving" not in result.stdout + result.stderr
+
+
+def test_codebook_check_outside_a_repository_says_so(tmp_path: Path) -> None:
+    assert_clean_failure(run_cli("codebook", "--check", "--root", str(tmp_path)), "not a kratom-regs repository")
+
+
+def test_output_to_a_cp1252_stream_does_not_stop_halfway(tmp_path: Path) -> None:
+    import io
+    import sys
+
+    from kratom_regs.cli import main
+
+    (tmp_path / "rel").mkdir()
+    root = _released(tmp_path / "rel")
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="cp1252", errors="strict", write_through=True)
+    real = sys.stdout
+    sys.stdout = stream
+    try:
+        with pytest.raises(SystemExit) as end:
+            main.main(["diff", "0.1.0", "current", "--root", str(root)], standalone_mode=True)
+    finally:
+        sys.stdout = real
+    assert end.value.code in (0, None)
+    out = raw.getvalue().decode("cp1252")
+    assert out.startswith("0.1.0") and "current" in out and "no differences" in out, out
