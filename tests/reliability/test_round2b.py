@@ -188,3 +188,17 @@ def test_output_to_a_cp1252_stream_does_not_stop_halfway(tmp_path: Path) -> None
     assert end.value.code in (0, None)
     out = raw.getvalue().decode("cp1252")
     assert out.startswith("0.1.0") and "current" in out and "no differences" in out, out
+
+
+# -- 12. alias data: the word "kratom" in other scripts is not a place name -----------------------------------------
+KRATOM_WORDS = {"クラトム", "ミトラガイナ・スペシオーサ", "크라톰", "卡痛", "帽柱木鹼", "kratom", "mitragyna speciosa"}
+
+
+def test_no_alias_in_the_records_is_the_plants_name() -> None:
+    from kratom_regs.records.yamlio import read_yaml
+
+    folder = Path(__file__).resolve().parents[2] / "records" / "jurisdictions"
+    for name in ("JP", "KR", "TW"):
+        aliases = read_yaml(folder / f"{name}.yaml").get("aliases") or []
+        assert not {a.casefold() for a in aliases} & KRATOM_WORDS, (name, aliases)
+        assert aliases, name  # the real place names stay
