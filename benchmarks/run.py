@@ -56,8 +56,11 @@ LOAD_TABLES = ("current_status", "status_periods")
 # -- measuring -------------------------------------------------------------------------------------
 def summary(samples: list[float], scale: float = 1.0, digits: int = 3) -> dict[str, Any]:
     """min and median of samples (seconds) in the unit given by scale (1e3 = ms, 1e6 = µs)."""
-    return {"min": round(min(samples) * scale, digits), "median": round(statistics.median(samples) * scale, digits),
-            "n": len(samples)}
+    return {
+        "min": round(min(samples) * scale, digits),
+        "median": round(statistics.median(samples) * scale, digits),
+        "n": len(samples),
+    }
 
 
 def repeat(fn: Callable[[], object], n: int) -> list[float]:
@@ -124,14 +127,23 @@ def machine() -> dict[str, Any]:
         mem = round(int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024, 1)
     commit = None
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or None
+        )
     import kratom_regs
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem, "os": platform.platform(),
-        "python": platform.python_version(), "kratom_regs": kratom_regs.__version__, "commit": commit,
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "kratom_regs": kratom_regs.__version__,
+        "commit": commit,
         "load_average_at_start": round(load, 2) if load is not None else None,
     }
 
@@ -167,8 +179,11 @@ def cold(pkg_dir: Path, cwd: Path, n: int) -> dict[str, Any]:
     imp = [_fresh(_IMPORT, cwd) for _ in range(n)]
     imp_status = [_fresh(_IMPORT_STATUS.format(root=str(pkg_dir)), cwd) for _ in range(n)]
     startup = [_startup(cwd) for _ in range(n)]
-    return {"import_ms": summary(imp, 1e3), "import_status_ms": summary(imp_status, 1e3),
-            "python_startup_ms": summary(startup, 1e3)}
+    return {
+        "import_ms": summary(imp, 1e3),
+        "import_status_ms": summary(imp_status, 1e3),
+        "python_startup_ms": summary(startup, 1e3),
+    }
 
 
 # -- the loader on one package ---------------------------------------------------------------------
@@ -190,9 +205,17 @@ def _pandas_baseline(path: Path, schema: dict[str, Any]) -> Callable[[], object]
     fields = schema["fields"]
     dates = [f["name"] for f in fields if f["type"] == "date"]
     dtypes = {f["name"]: _DTYPES.get(f["type"], "string") for f in fields if f["type"] != "date"}
-    return lambda: pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""], encoding="utf-8",
-                               true_values=["true"], false_values=["false"], parse_dates=dates,
-                               date_format="%Y-%m-%d")
+    return lambda: pd.read_csv(
+        path,
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8",
+        true_values=["true"],
+        false_values=["false"],
+        parse_dates=dates,
+        date_format="%Y-%m-%d",
+    )
 
 
 def _frictionless_load(pkg_dir: Path, table: str) -> Callable[[], object]:
@@ -218,9 +241,11 @@ def loads(pkg_dir: Path, repeats: int, with_frictionless: bool) -> dict[str, Any
         kr.load(table)
         base = _pandas_baseline(pkg_dir / res["path"], res["schema"])
         base()
-        row: dict[str, Any] = {"rows": sum(1 for _ in pkg.rows(table)),
-                               "kr_load_ms": summary(repeat(lambda t=table: kr.load(t), repeats), 1e3),
-                               "read_csv_ms": summary(repeat(base, repeats), 1e3)}
+        row: dict[str, Any] = {
+            "rows": sum(1 for _ in pkg.rows(table)),
+            "kr_load_ms": summary(repeat(lambda t=table: kr.load(t), repeats), 1e3),
+            "read_csv_ms": summary(repeat(base, repeats), 1e3),
+        }
         row["ratio_vs_read_csv"] = ratio(row["kr_load_ms"], row["read_csv_ms"])
         if with_frictionless:
             fl = _frictionless_load(pkg_dir, table)
@@ -255,9 +280,13 @@ def warm_status(pkg_dir: Path, repeats: int) -> dict[str, Any]:
     by_name = per_call(lambda: kr.status("Alabama"), 2000, repeats)
     by_code = per_call(lambda: kr.status("US-AL"), 2000, repeats)
     walk = [t / len(days) for t in per_call(history_walk, 200, repeats)]
-    return {"by_name_us": summary(by_name, 1e6, 2), "by_code_us": summary(by_code, 1e6, 2),
-            "as_of_full_history_us": summary(walk, 1e6, 2), "history_jurisdiction": longest,
-            "history_periods": len(days)}
+    return {
+        "by_name_us": summary(by_name, 1e6, 2),
+        "by_code_us": summary(by_code, 1e6, 2),
+        "as_of_full_history_us": summary(walk, 1e6, 2),
+        "history_jurisdiction": longest,
+        "history_periods": len(days),
+    }
 
 
 def first_status(pkg_dir: Path) -> float:
@@ -329,9 +358,13 @@ def real_records(work: Path, repeats: int) -> dict[str, Any]:
         with quiet():
             compile_package(root)
     except RecordsInvalid as exc:
-        return {"valid": False, "files": n_files, "problems": len(exc.sink),
-                "note": f"the real records do not validate yet ({len(exc.sink)} problem(s)); build and validate "
-                        "figures are for the synthetic sets only (rerun on final data)"}
+        return {
+            "valid": False,
+            "files": n_files,
+            "problems": len(exc.sink),
+            "note": f"the real records do not validate yet ({len(exc.sink)} problem(s)); build and validate "
+            "figures are for the synthetic sets only (rerun on final data)",
+        }
     with cache_off():  # full work, comparable with earlier runs
         builds = [build_once(root) for _ in range(repeats)]
         validations = []
@@ -346,9 +379,16 @@ def real_records(work: Path, repeats: int) -> dict[str, Any]:
         validate_once(root)
         warm.append(time.perf_counter() - t)
     fl = [frictionless_once(root / "datapackage")[0] for _ in range(repeats)]
-    out = {"valid": not problems, "files": n_files, "build_s": summary(builds), "validate_s": summary(validations),
-           "build_validate_cached_s": summary(warm[1:]), "build_validate_first_cached_s": round(warm[0], 3),
-           "frictionless_validate_s": summary(fl), "package": str(root / "datapackage")}
+    out = {
+        "valid": not problems,
+        "files": n_files,
+        "build_s": summary(builds),
+        "validate_s": summary(validations),
+        "build_validate_cached_s": summary(warm[1:]),
+        "build_validate_first_cached_s": round(warm[0], 3),
+        "frictionless_validate_s": summary(fl),
+        "package": str(root / "datapackage"),
+    }
     if problems:
         out["problems"] = len(problems)
         out["note"] = "records compile, but validate reports problems (lint or frictionless); timed anyway"
@@ -397,9 +437,14 @@ def contributor_loop(root: Path) -> dict[str, Any]:
     inc_s = time.perf_counter() - t
     _touch_records(files[1:2], 1, "edit 2")
     one_s, problems_one = validate_once(root)
-    return {"files": n_all, "changed_files": len(one_pct), "cold_s": round(cold_s, 3), "incremental_s": round(inc_s, 3),
-            "validate_one_edit_s": round(one_s, 3),
-            "problems": [len(problems), len(problems_inc), len(problems_one)]}
+    return {
+        "files": n_all,
+        "changed_files": len(one_pct),
+        "cold_s": round(cold_s, 3),
+        "incremental_s": round(inc_s, 3),
+        "validate_one_edit_s": round(one_s, 3),
+        "problems": [len(problems), len(problems_inc), len(problems_one)],
+    }
 
 
 def cli_status_vs_import(cwd: Path, n: int) -> dict[str, Any]:
@@ -407,8 +452,10 @@ def cli_status_vs_import(cwd: Path, n: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     cli, imp = [], []
     for _ in range(n):
-        for cmd, out in (([sys.executable, "-m", "kratom_regs", "status", "Alabama"], cli),
-                         ([sys.executable, "-c", "import kratom_regs"], imp)):
+        for cmd, out in (
+            ([sys.executable, "-m", "kratom_regs", "status", "Alabama"], cli),
+            ([sys.executable, "-c", "import kratom_regs"], imp),
+        ):
             t = time.perf_counter()
             subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
             out.append(time.perf_counter() - t)
@@ -503,11 +550,15 @@ def growth_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     measured = [r for r in rows if "build_s" in r]
     for a, b in itertools.pairwise(measured):
         step = {"from": a["scale"], "to": b["scale"], "size_ratio": round(b["jurisdictions"] / a["jurisdictions"], 2)}
-        for name, key, sub in (("build", "build_s", None), ("validate", "validate_s", None),
-                               ("frictionless", "frictionless_validate_s", None),
-                               ("load_status_periods", "load_ms", "status_periods"),
-                               ("load_current_status", "load_ms", "current_status"),
-                               ("first_status", "first_status_ms", None), ("query", "query_us", None)):
+        for name, key, sub in (
+            ("build", "build_s", None),
+            ("validate", "validate_s", None),
+            ("frictionless", "frictionless_validate_s", None),
+            ("load_status_periods", "load_ms", "status_periods"),
+            ("load_current_status", "load_ms", "current_status"),
+            ("first_status", "first_status_ms", None),
+            ("query", "query_us", None),
+        ):
             step[name] = slope(a["jurisdictions"], med(a, key, sub), b["jurisdictions"], med(b, key, sub))
         out.append(step)
     return out
@@ -556,8 +607,9 @@ def scraper_replay(work: Path, repeats: int) -> dict[str, Any]:
 
     def replay_all() -> None:
         for name in names:
-            res = runner.run_source(root, name, replay=folders[name], queue=False, progress=lambda m: None,
-                                    sleep=lambda s: None)
+            res = runner.run_source(
+                root, name, replay=folders[name], queue=False, progress=lambda m: None, sleep=lambda s: None
+            )
             if res.error:
                 errors[name] = res.error
 
@@ -571,10 +623,15 @@ def scraper_replay(work: Path, repeats: int) -> dict[str, Any]:
         runner.ReplayTransport = original
     per_run = served // repeats
     per_s = [per_run / t for t in times]
-    return {"responses_per_s": round(statistics.median(per_s), 1), "responses_per_s_max": round(max(per_s), 1),
-            "responses_per_run": per_run, "sources": names, "errors": errors or None,
-            "note": f"{per_run} recorded responses over {len(names)} sources, parsed in-process per run "
-                    "(politeness sleeps off; fixtures are mostly constructed, see tests/scrapers/fixtures)"}
+    return {
+        "responses_per_s": round(statistics.median(per_s), 1),
+        "responses_per_s_max": round(max(per_s), 1),
+        "responses_per_run": per_run,
+        "sources": names,
+        "errors": errors or None,
+        "note": f"{per_run} recorded responses over {len(names)} sources, parsed in-process per run "
+        "(politeness sleeps off; fixtures are mostly constructed, see tests/scrapers/fixtures)",
+    }
 
 
 # -- report ----------------------------------------------------------------------------------------
@@ -585,8 +642,10 @@ def _fmt(v: dict[str, Any] | None, unit: str) -> str:
 def print_report(r: dict[str, Any]) -> None:
     m = r["machine"]
     p = print
-    p(f"kratom-regs {m['kratom_regs']} benchmarks — {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
-      f"Python {m['python']}, {m['os']} (load average at start {m['load_average_at_start']})")
+    p(
+        f"kratom-regs {m['kratom_regs']} benchmarks — {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
+        f"Python {m['python']}, {m['os']} (load average at start {m['load_average_at_start']})"
+    )
     p(f"loader figures on: {r['loader_package']}")
     c = r["cold"]
     p("\nCold start (fresh interpreter; start-up itself " + _fmt(c["python_startup_ms"], "ms") + ")")
@@ -596,26 +655,35 @@ def print_report(r: dict[str, Any]) -> None:
     for t, row in r["load"].items():
         p(f"  {t} ({row['rows']} rows)")
         p(f"    kr.load          {_fmt(row['kr_load_ms'], 'ms')}")
-        p(f"    read_csv         {_fmt(row['read_csv_ms'], 'ms')}   ratio {row['ratio_vs_read_csv']}"
-          f"   target ≤ {TARGETS['load_vs_read_csv_ratio']:g}")
+        p(
+            f"    read_csv         {_fmt(row['read_csv_ms'], 'ms')}   ratio {row['ratio_vs_read_csv']}"
+            f"   target ≤ {TARGETS['load_vs_read_csv_ratio']:g}"
+        )
         p(f"    frictionless     {_fmt(row.get('frictionless_ms'), 'ms')}   ratio {row.get('ratio_vs_frictionless')}")
     s = r["status"]
     p(f"\nWarm kr.status   target ≤ {TARGETS['status_warm_us']:g} µs")
     p(f"  by name 'Alabama'     {_fmt(s['by_name_us'], 'µs')}")
     p(f"  by code 'US-AL'       {_fmt(s['by_code_us'], 'µs')}")
-    p(f"  as_of over the full history of {s['history_jurisdiction']} ({s['history_periods']} periods) "
-      f"{_fmt(s['as_of_full_history_us'], 'µs per call')}")
+    p(
+        f"  as_of over the full history of {s['history_jurisdiction']} ({s['history_periods']} periods) "
+        f"{_fmt(s['as_of_full_history_us'], 'µs per call')}"
+    )
     rr = r["real_records"]
     p("\nReal records (a copy of records/)")
     if rr.get("build_s"):
-        p(f"  build {_fmt(rr['build_s'], 's')}; validate {_fmt(rr['validate_s'], 's')}; "
-          f"frictionless validate alone {_fmt(rr['frictionless_validate_s'], 's')}")
+        p(
+            f"  build {_fmt(rr['build_s'], 's')}; validate {_fmt(rr['validate_s'], 's')}; "
+            f"frictionless validate alone {_fmt(rr['frictionless_validate_s'], 's')}"
+        )
     if rr.get("note"):
         p(f"  NOTE: {rr['note']}")
     p("\nSynthetic records (constructed, not research)")
-    p(f"  {'scale':>6} {'juris':>7} {'events':>7} {'gen s':>7} {'build s':>8} {'valid. s':>9} {'fl. s':>7} "
-      f"{'load sp ms':>10} {'ratio':>6} {'1st q ms':>9} {'query µs':>9}")
+    p(
+        f"  {'scale':>6} {'juris':>7} {'events':>7} {'gen s':>7} {'build s':>8} {'valid. s':>9} {'fl. s':>7} "
+        f"{'load sp ms':>10} {'ratio':>6} {'1st q ms':>9} {'query µs':>9}"
+    )
     for row in r["scales"]:
+
         def med(key: str, sub: str | None = None, row: dict[str, Any] = row) -> str:
             v = row.get(key)
             if sub is not None and isinstance(v, dict):
@@ -623,9 +691,11 @@ def print_report(r: dict[str, Any]) -> None:
             return str(v["median"]) if isinstance(v, dict) else "-"
 
         ratio_sp = (row.get("load_vs_read_csv_ratio") or {}).get("status_periods", "-")
-        p(f"  x{row['scale']:<5g} {row['jurisdictions']:>7} {row.get('events', '-'):>7} {med('generate_s'):>7} "
-          f"{med('build_s'):>8} {med('validate_s'):>9} {med('frictionless_validate_s'):>7} "
-          f"{med('load_ms', 'status_periods'):>10} {ratio_sp!s:>6} {med('first_status_ms'):>9} {med('query_us'):>9}")
+        p(
+            f"  x{row['scale']:<5g} {row['jurisdictions']:>7} {row.get('events', '-'):>7} {med('generate_s'):>7} "
+            f"{med('build_s'):>8} {med('validate_s'):>9} {med('frictionless_validate_s'):>7} "
+            f"{med('load_ms', 'status_periods'):>10} {ratio_sp!s:>6} {med('first_status_ms'):>9} {med('query_us'):>9}"
+        )
         for what, why in row.get("skipped", {}).items():
             p(f"         skipped {what}: {why} (linear extrapolation from the previous size)")
     p("\nGrowth (log-log slope of cost against jurisdictions: 1 = linear, 0 = constant)")
@@ -650,13 +720,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     ap.add_argument("--scales", default="1,10,30", help="synthetic sizes, x ~300 jurisdictions (default 1,10,30)")
-    ap.add_argument("--loop-scale", type=float, default=30.0,
-                    help="size at which the contributor's loop (caches on) is measured; x100 figures are "
-                         "extrapolated linearly from it when it is not 100 (default 30, to fit 5 minutes)")
+    ap.add_argument(
+        "--loop-scale",
+        type=float,
+        default=30.0,
+        help="size at which the contributor's loop (caches on) is measured; x100 figures are "
+        "extrapolated linearly from it when it is not 100 (default 30, to fit 5 minutes)",
+    )
     ap.add_argument("--budget", type=float, default=285.0, help="seconds the whole run may take (default 270)")
     ap.add_argument("--repeats", type=int, default=9, help="repeats of fast figures (default 9)")
-    ap.add_argument("--repeats-small", type=int, default=3,
-                    help="repeats of build and validate up to 1000 jurisdictions (default 3)")
+    ap.add_argument(
+        "--repeats-small",
+        type=int,
+        default=3,
+        help="repeats of build and validate up to 1000 jurisdictions (default 3)",
+    )
     ap.add_argument("--skip-real", action="store_true", help="leave out the real records (loader figures on x1)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (printed on stderr)")
     args = ap.parse_args(argv)
@@ -676,8 +754,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             synth.generate(ref_root, 1)
             build_once(ref_root)
             ref, result["loader_package"] = ref_root / "datapackage", "synthetic x1 (no valid real records)"
-            notes.append("loader and status figures are on the synthetic x1 package (real records: "
-                         + rr.get("note", "") + ")")
+            notes.append(
+                "loader and status figures are on the synthetic x1 package (real records: " + rr.get("note", "") + ")"
+            )
         log("cold start")
         result["cold"] = cold(ref, work, args.repeats)
         log("load and status")
@@ -704,13 +783,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             est_v = (x100.get("validate_s") or {}).get("median") or x100.get("estimated_validate_s")
             if est and est_v:
                 result["build_validate_x100_s_estimated"] = round(est + est_v, 1)
-                notes.append(f"x100 build + validate did not fit the budget; linear estimate "
-                             f"{result['build_validate_x100_s_estimated']} s")
+                notes.append(
+                    f"x100 build + validate did not fit the budget; linear estimate "
+                    f"{result['build_validate_x100_s_estimated']} s"
+                )
         result["build_validate_x100_s"] = bv
         result["max_growth_exponent"], result["max_growth_steps"] = max_growth(result["growth"])
         if result["max_growth_steps"] and not any(s.startswith("x10→") for s in result["max_growth_steps"]):
-            notes.append("max_growth_exponent is over " + ", ".join(result["max_growth_steps"])
-                         + " only: the larger sizes did not fit the budget")
+            notes.append(
+                "max_growth_exponent is over "
+                + ", ".join(result["max_growth_steps"])
+                + " only: the larger sizes did not fit the budget"
+            )
         result["scraper_replay_per_s"] = result["scraper_replay"]["responses_per_s"]
         result["cli_status_vs_import_ratio"] = result["cli_status"]["ratio"]
         if rr.get("build_s") and rr.get("validate_s"):
@@ -722,25 +806,36 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             loop = loop_row["contributor_loop"]
             f = x100_j / loop_row["jurisdictions"]
             extrap = args.loop_scale != 100
-            for key, src in (("build_validate_x100_cold_s", "cold_s"),
-                             ("build_validate_x100_incremental_s", "incremental_s"),
-                             ("validate_one_edit_x100_s", "validate_one_edit_s")):
+            for key, src in (
+                ("build_validate_x100_cold_s", "cold_s"),
+                ("build_validate_x100_incremental_s", "incremental_s"),
+                ("validate_one_edit_x100_s", "validate_one_edit_s"),
+            ):
                 result[key] = round(loop[src] * f, 2)
             if extrap:
-                notes.append(f"build_validate_x100_cold_s, build_validate_x100_incremental_s and "
-                             f"validate_one_edit_x100_s are MEASURED AT x{args.loop_scale:g} "
-                             f"({loop_row['jurisdictions']} jurisdictions, {loop['files']} files) and EXTRAPOLATED "
-                             f"linearly (x{f:.2f}) to x100; run with --scales 1,10,100 --loop-scale 100 "
-                             "--budget 900 to measure them directly")
+                notes.append(
+                    f"build_validate_x100_cold_s, build_validate_x100_incremental_s and "
+                    f"validate_one_edit_x100_s are MEASURED AT x{args.loop_scale:g} "
+                    f"({loop_row['jurisdictions']} jurisdictions, {loop['files']} files) and EXTRAPOLATED "
+                    f"linearly (x{f:.2f}) to x100; run with --scales 1,10,100 --loop-scale 100 "
+                    "--budget 900 to measure them directly"
+                )
         fs_row = next((r for r in result["scales"] if r["scale"] == 100), None) or loop_row
         if fs_row and fs_row.get("first_status_ms"):
             f = x100_j / fs_row["jurisdictions"]
             result["first_status_x100_ms"] = round(fs_row["first_status_ms"]["median"] * f, 1)
             if fs_row["scale"] != 100:
-                notes.append(f"first_status_x100_ms is measured at x{fs_row['scale']:g} and extrapolated "
-                             f"linearly (x{f:.2f})")
-        for key in ("first_status_x100_ms", "build_validate_x100_cold_s", "build_validate_x100_incremental_s",
-                    "validate_one_edit_x100_s", "build_validate_real_s", "cli_status_vs_import_ratio"):
+                notes.append(
+                    f"first_status_x100_ms is measured at x{fs_row['scale']:g} and extrapolated linearly (x{f:.2f})"
+                )
+        for key in (
+            "first_status_x100_ms",
+            "build_validate_x100_cold_s",
+            "build_validate_x100_incremental_s",
+            "validate_one_edit_x100_s",
+            "build_validate_real_s",
+            "cli_status_vs_import_ratio",
+        ):
             result.setdefault(key, None)  # always present; None says "not measured in this run"
         result["targets_met"] = {k: (None if result.get(k) is None else result[k] <= t) for k, t in TARGETS.items()}
         est_bv = result.get("build_validate_x100_s_estimated")

@@ -30,9 +30,57 @@ JURISDICTIONS_PER_SCALE = 300
 DEFAULT_SEED = 20261125
 #: The 50 states and DC: localities are spread over these round-robin.
 US_STATES = (
-    "AK", "AL", "AR", "AZ", "CA", "CO", "CT", "DC", "DE", "FL", "GA", "HI", "IA", "ID", "IL", "IN", "KS",
-    "KY", "LA", "MA", "MD", "ME", "MI", "MN", "MO", "MS", "MT", "NC", "ND", "NE", "NH", "NJ", "NM", "NV",
-    "NY", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VA", "VT", "WA", "WI", "WV", "WY",
+    "AK",
+    "AL",
+    "AR",
+    "AZ",
+    "CA",
+    "CO",
+    "CT",
+    "DC",
+    "DE",
+    "FL",
+    "GA",
+    "HI",
+    "IA",
+    "ID",
+    "IL",
+    "IN",
+    "KS",
+    "KY",
+    "LA",
+    "MA",
+    "MD",
+    "ME",
+    "MI",
+    "MN",
+    "MO",
+    "MS",
+    "MT",
+    "NC",
+    "ND",
+    "NE",
+    "NH",
+    "NJ",
+    "NM",
+    "NV",
+    "NY",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VA",
+    "VT",
+    "WA",
+    "WI",
+    "WV",
+    "WY",
 )
 _FIRST_DAY = dt.date(2005, 1, 1)
 _LAST_DAY = dt.date(2025, 6, 30)
@@ -117,11 +165,26 @@ def _days(rng: random.Random, n: int) -> list[dt.date]:
     return [dt.date(_FIRST_DAY.year + m // 12, m % 12 + 1, rng.randrange(1, 29)) for m in picked]
 
 
-def _event(eid: str, event_type: str, basis: str, instrument: str, day: dt.date | None, rng: random.Random,
-           sets: dict[str, Any], cites: list[str], binding: bool = True, **extra: Any) -> dict[str, Any]:
+def _event(
+    eid: str,
+    event_type: str,
+    basis: str,
+    instrument: str,
+    day: dt.date | None,
+    rng: random.Random,
+    sets: dict[str, Any],
+    cites: list[str],
+    binding: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
     ev: dict[str, Any] = {
-        "event_id": eid, "event_type": event_type, "is_binding": binding, "basis": basis, "instrument": instrument,
-        "official_citation": f"Synthetic {instrument} {eid}", "title": f"Synthetic {event_type} event {eid}",
+        "event_id": eid,
+        "event_type": event_type,
+        "is_binding": binding,
+        "basis": basis,
+        "instrument": instrument,
+        "official_citation": f"Synthetic {instrument} {eid}",
+        "title": f"Synthetic {event_type} event {eid}",
         "summary": "Synthetic benchmark event; not a real law.",
     }
     if day is not None:
@@ -130,8 +193,9 @@ def _event(eid: str, event_type: str, basis: str, instrument: str, day: dt.date 
             ev.update(effective_date=day, effective_date_precision="month")
         else:
             enacted = max(_FIRST_DAY, day - dt.timedelta(days=rng.randrange(0, 120)))
-            ev.update(enacted_date=enacted, enacted_date_precision="day",
-                      effective_date=day, effective_date_precision="day")
+            ev.update(
+                enacted_date=enacted, enacted_date_precision="day", effective_date=day, effective_date_precision="day"
+            )
     if "expires_date" in extra:
         ev["expires_date"] = extra.pop("expires_date")
     ev["sets"] = sets
@@ -144,8 +208,9 @@ def _event(eid: str, event_type: str, basis: str, instrument: str, day: dt.date 
     return ev
 
 
-def make_record(jid: str, name: str | None, level: str | None, parent: str | None,
-                seed: int = DEFAULT_SEED) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def make_record(
+    jid: str, name: str | None, level: str | None, parent: str | None, seed: int = DEFAULT_SEED
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(jurisdiction record, its citations) for one jurisdiction, a pure function of (seed, jid)."""
     rng = random.Random(f"{seed}:{jid}")
     slug = jid.lower()
@@ -153,28 +218,87 @@ def make_record(jid: str, name: str | None, level: str | None, parent: str | Non
     law_kind, basis, instrument = ("ordinance",) * 3 if local else ("statute",) * 3
     law, news = f"{slug}-law", f"{slug}-news"
     citations = [
-        {"citation_id": law, "kind": law_kind, "title": f"Synthetic {law_kind} {slug}",
-         "url": f"https://example.org/synthetic/{slug}/law", "accessed_date": VERIFIED, "language": "en"},
-        {"citation_id": news, "kind": "news", "title": f"Synthetic news report {slug}",
-         "publisher": "Synthetic Gazette", "url": f"https://example.org/synthetic/{slug}/news",
-         "accessed_date": VERIFIED, "language": "en"},
+        {
+            "citation_id": law,
+            "kind": law_kind,
+            "title": f"Synthetic {law_kind} {slug}",
+            "url": f"https://example.org/synthetic/{slug}/law",
+            "accessed_date": VERIFIED,
+            "language": "en",
+        },
+        {
+            "citation_id": news,
+            "kind": "news",
+            "title": f"Synthetic news report {slug}",
+            "publisher": "Synthetic Gazette",
+            "url": f"https://example.org/synthetic/{slug}/news",
+            "accessed_date": VERIFIED,
+            "language": "en",
+        },
     ]
     cites = [law, news]
     days = iter(_days(rng, 4))
-    events = [_event(f"{slug}-regulated", "sales_restriction" if local else "consumer_protection", basis, instrument,
-                     next(days), rng, {"status": "regulated", "sale": "licensed", "min_age": rng.choice((18, 21)),
-                                       "labeling_required": True}, cites)]
+    events = [
+        _event(
+            f"{slug}-regulated",
+            "sales_restriction" if local else "consumer_protection",
+            basis,
+            instrument,
+            next(days),
+            rng,
+            {"status": "regulated", "sale": "licensed", "min_age": rng.choice((18, 21)), "labeling_required": True},
+            cites,
+        )
+    ]
     if rng.random() < 0.6:
-        events.append(_event(f"{slug}-ban", "administrative_ban" if local else "scheduling", basis, instrument,
-                             next(days), rng, {"status": "banned", "possession": "illegal", "sale": "illegal"}, cites))
+        events.append(
+            _event(
+                f"{slug}-ban",
+                "administrative_ban" if local else "scheduling",
+                basis,
+                instrument,
+                next(days),
+                rng,
+                {"status": "banned", "possession": "illegal", "sale": "illegal"},
+                cites,
+            )
+        )
     if rng.random() < 0.3:
-        events.append(_event(f"{slug}-seven-oh", "alkaloid_rule", basis, instrument, next(days), rng, {}, cites,
-                             substances=[{"substance": "seven_oh", "rule": "limit", "threshold_value": 2,
-                                          "threshold_unit": "percent_of_alkaloid_fraction"}]))
+        events.append(
+            _event(
+                f"{slug}-seven-oh",
+                "alkaloid_rule",
+                basis,
+                instrument,
+                next(days),
+                rng,
+                {},
+                cites,
+                substances=[
+                    {
+                        "substance": "seven_oh",
+                        "rule": "limit",
+                        "threshold_value": 2,
+                        "threshold_unit": "percent_of_alkaloid_fraction",
+                    }
+                ],
+            )
+        )
     if rng.random() < 0.3:
         start = next(days)
-        events.append(_event(f"{slug}-emergency", "sales_restriction", "emergency_rule", "regulation", start, rng,
-                             {"testing_required": True}, cites, expires_date=start + dt.timedelta(days=365)))
+        events.append(
+            _event(
+                f"{slug}-emergency",
+                "sales_restriction",
+                "emergency_rule",
+                "regulation",
+                start,
+                rng,
+                {"testing_required": True},
+                cites,
+                expires_date=start + dt.timedelta(days=365),
+            )
+        )
     events.append(_event(f"{slug}-bill", "tracked_bill", "bill", instrument, None, rng, {}, [news], binding=False))
     far = dt.date.max
     events.sort(key=lambda e: (e.get("effective_date") or e.get("enacted_date") or far, e["event_id"]))
@@ -183,15 +307,34 @@ def make_record(jid: str, name: str | None, level: str | None, parent: str | Non
         record.update(name=name, level=level, parent_id=parent)
     record["aliases"] = []
     record["events"] = events
-    record["verifications"] = [] if rng.random() < 0.3 else [{
-        "verification_id": f"{slug}-verified", "verified_date": VERIFIED, "searched": "Synthetic search.",
-        "finding": "Synthetic finding.", "citation_ids": [news], "confidence": "medium",
-        "confidence_reason": "Synthetic benchmark record.",
-    }]
-    record["claims"] = [] if rng.random() < 0.9 else [{
-        "claim_id": f"{slug}-claim", "citation_id": news, "claim": "Synthetic competing claim.",
-        "decision": "rejected", "reason": "Synthetic reason.",
-    }]
+    record["verifications"] = (
+        []
+        if rng.random() < 0.3
+        else [
+            {
+                "verification_id": f"{slug}-verified",
+                "verified_date": VERIFIED,
+                "searched": "Synthetic search.",
+                "finding": "Synthetic finding.",
+                "citation_ids": [news],
+                "confidence": "medium",
+                "confidence_reason": "Synthetic benchmark record.",
+            }
+        ]
+    )
+    record["claims"] = (
+        []
+        if rng.random() < 0.9
+        else [
+            {
+                "claim_id": f"{slug}-claim",
+                "citation_id": news,
+                "claim": "Synthetic competing claim.",
+                "decision": "rejected",
+                "reason": "Synthetic reason.",
+            }
+        ]
+    )
     record["watch"] = []
     record["adopts"] = []
     return record, citations

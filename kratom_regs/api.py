@@ -24,9 +24,13 @@ def _make_citation_index(pkg: Package) -> dict[str, Any]:
     by_event: dict[str, list[str]] = {}
     for r in pkg.rows("event_citations"):
         by_event.setdefault(r["event_id"], []).append(r["citation_id"])
-    return {"citations": {c["citation_id"]: c for c in pkg.rows("citations")}, "period_citations": by_period,
-            "events": {e["event_id"]: e for e in pkg.rows("events")}, "event_citations": by_event,
-            "published_source": {r["period_id"]: r.get("citation_url") or "" for r in pkg.rows("current_status")}}
+    return {
+        "citations": {c["citation_id"]: c for c in pkg.rows("citations")},
+        "period_citations": by_period,
+        "events": {e["event_id"]: e for e in pkg.rows("events")},
+        "event_citations": by_event,
+        "published_source": {r["period_id"]: r.get("citation_url") or "" for r in pkg.rows("current_status")},
+    }
 
 
 def _citation_index(pkg: Package) -> dict[str, Any]:
@@ -44,14 +48,22 @@ def day_for(pkg: Package, as_of: str | dt.date | None, what: str = "as_of") -> d
     default the data's as-of date (the last day the records were checked; no answer claims more).
     A day outside the covered range is answered, with an OutsideCoverage warning saying why."""
     day = parse_day(as_of if as_of is not None else pkg.as_of, what)
-    starts = pkg.derived("first_law", lambda: min((p["valid_from"] for p in pkg.rows("status_periods")
-                                                   if p["valid_from"]), default=""))
+    starts = pkg.derived(
+        "first_law", lambda: min((p["valid_from"] for p in pkg.rows("status_periods") if p["valid_from"]), default="")
+    )
     if day.isoformat() > pkg.as_of:
-        warnings.warn(f"{day} is after the data's as-of date {pkg.as_of}: changes since then are not recorded",
-                      OutsideCoverage, stacklevel=3)
+        warnings.warn(
+            f"{day} is after the data's as-of date {pkg.as_of}: changes since then are not recorded",
+            OutsideCoverage,
+            stacklevel=3,
+        )
     elif starts and day.isoformat() < starts:
-        warnings.warn(f"{day} is before the earliest recorded law ({starts}): the answer only says that no "
-                      "recorded law was yet in force", OutsideCoverage, stacklevel=3)
+        warnings.warn(
+            f"{day} is before the earliest recorded law ({starts}): the answer only says that no "
+            "recorded law was yet in force",
+            OutsideCoverage,
+            stacklevel=3,
+        )
     return day
 
 
@@ -88,8 +100,13 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
         else None
     )
     leads = idx["event_citations"].get(p["start_event_id"], []) if p["start_event_id"] else []
-    out["citations"] = _cited(idx, idx["period_citations"].get(p["period_id"], []), f"period {p['period_id']}",
-                              leads, idx["published_source"].get(p["period_id"]))
+    out["citations"] = _cited(
+        idx,
+        idx["period_citations"].get(p["period_id"], []),
+        f"period {p['period_id']}",
+        leads,
+        idx["published_source"].get(p["period_id"]),
+    )
     flag = p.get("is_unconfirmed")
     out["is_unconfirmed"] = None if flag in (None, "") else flag == "true"  # None: a release before the flag
     out["unconfirmed_reason"] = p.get("unconfirmed_reason") or None
@@ -100,7 +117,8 @@ def _freshness(pkg: Package, p: dict[str, str], today: dt.date) -> dict[str, Any
     """How fresh the answer is: a journalist can tell a row checked last week from one checked last year.
     Days are counted to today (the reader's day), not to the package's as-of date."""
     reviews: dict[str, str | None] = pkg.derived(  # type: ignore[assignment]
-        "next_review", lambda: {r["period_id"]: r.get("next_review_date") or None for r in pkg.rows("current_status")})
+        "next_review", lambda: {r["period_id"]: r.get("next_review_date") or None for r in pkg.rows("current_status")}
+    )
     verified = p.get("last_verified_date") or None
     next_review = reviews.get(p["period_id"])
     if next_review is None and verified:  # a past period: the policy alone (watch deadlines are about today)
@@ -117,21 +135,24 @@ def _find_period(pkg: Package, jid: str, day: dt.date) -> dict[str, str]:
     p = period_on(pkg.period_rows(jid), day)
     if p is None:
         # the build guarantees coverage, so a gap means the package was edited after the build
-        raise DataPackageError(f"{jid}: the data package's status periods do not cover {day.isoformat()} "
-                               "(damaged package?)")
+        raise DataPackageError(
+            f"{jid}: the data package's status periods do not cover {day.isoformat()} (damaged package?)"
+        )
     return p
 
 
-def _cited(idx: dict[str, Any], ids: list[str], where: str, leads: list[str] | None = None,
-           first_url: str | None = None) -> list[dict[str, Any]]:
+def _cited(
+    idx: dict[str, Any], ids: list[str], where: str, leads: list[str] | None = None, first_url: str | None = None
+) -> list[dict[str, Any]]:
     """Citations by id in the one source order (kratom_regs.rules.source_order), so the first is the source
     every output shows for this status; where the package published that source (current_status.citation_url)
     it leads, so an old release answers exactly as it published. One the citations table lacks means a
     damaged package, never a KeyError."""
     missing = [c for c in ids if c not in idx["citations"]]
     if missing:
-        raise DataPackageError(f"{where} cites {', '.join(missing)}, which the citations table lacks "
-                               "(damaged package?)")
+        raise DataPackageError(
+            f"{where} cites {', '.join(missing)}, which the citations table lacks (damaged package?)"
+        )
     rows = source_rows_order((idx["citations"][c] for c in ids), leads or ())
     if first_url:
         rows.sort(key=lambda c: c["url"] != first_url)  # stable: the rest keep the rule's order
@@ -175,8 +196,10 @@ def history_by_id(pkg: Package, jid: str) -> dict[str, Any]:
     idx = _citation_index(pkg)
     j = pkg.index["juris"][jid]
     events = []
-    for e in sorted((e for e in idx["events"].values() if e["jurisdiction_id"] == jid),
-                    key=lambda e: (e["effective_date"] or e["enacted_date"] or "9999", e["event_id"])):
+    for e in sorted(
+        (e for e in idx["events"].values() if e["jurisdiction_id"] == jid),
+        key=lambda e: (e["effective_date"] or e["enacted_date"] or "9999", e["event_id"]),
+    ):
         ev: dict[str, Any] = {k: (v if v != "" else None) for k, v in e.items() if k != "jurisdiction_id"}
         ev["is_binding"] = e["is_binding"] == "true"
         ev["citations"] = _cited(idx, idx["event_citations"].get(e["event_id"], []), f"event {e['event_id']}")
@@ -231,8 +254,13 @@ def applicable_by_id(pkg: Package, jid: str, day: dt.date) -> list[dict[str, Any
     return [status_by_id(pkg, c, day) for c in chain]
 
 
-def jurisdictions(level: str | None = None, status: str | None = None, *,
-                  as_of: str | dt.date | None = None, version: str | None = None) -> list[dict[str, Any]]:
+def jurisdictions(
+    level: str | None = None,
+    status: str | None = None,
+    *,
+    as_of: str | dt.date | None = None,
+    version: str | None = None,
+) -> list[dict[str, Any]]:
     """Jurisdictions with their status on a day, optionally filtered by level and status."""
     from kratom_regs.vocab import Level, Status
 
@@ -249,20 +277,29 @@ def jurisdictions(level: str | None = None, status: str | None = None, *,
         p = _find_period(pkg, jid, day)
         if status is not None and p["status"] != status:
             continue
-        out.append({
-            "jurisdiction_id": jid, "name": j["name"], "level": j["level"], "parent_id": j["parent_id"] or None,
-            # releases before 0.4.0 have no region columns
-            "region": j.get("region") or None, "subregion": j.get("subregion") or None,
-            "status": p["status"], "valid_from": p["valid_from"] or None, "confidence": p["confidence"] or None,
-        })
+        out.append(
+            {
+                "jurisdiction_id": jid,
+                "name": j["name"],
+                "level": j["level"],
+                "parent_id": j["parent_id"] or None,
+                # releases before 0.4.0 have no region columns
+                "region": j.get("region") or None,
+                "subregion": j.get("subregion") or None,
+                "status": p["status"],
+                "valid_from": p["valid_from"] or None,
+                "confidence": p["confidence"] or None,
+            }
+        )
     return out
 
 
 SUMMARY_GROUPS = ("region", "subregion", "level")
 
 
-def summary(by: str = "region", level: str | None = "country", *,
-            as_of: str | dt.date | None = None, version: str | None = None) -> list[dict[str, Any]]:
+def summary(
+    by: str = "region", level: str | None = "country", *, as_of: str | dt.date | None = None, version: str | None = None
+) -> list[dict[str, Any]]:
     """Counts of jurisdictions by status and, over coded rows only, by confidence, one row per group.
 
     Confidence is counted over non-unknown rows because an unknown row's confidence says
@@ -276,9 +313,13 @@ def summary(by: str = "region", level: str | None = "country", *,
 
     def count(group: str, members: list[dict[str, Any]]) -> dict[str, Any]:
         coded = [r for r in members if r["status"] != Status.UNKNOWN]
-        return {by: group, "total": len(members), "coded": len(coded),
-                **{s: sum(r["status"] == s for r in members) for s in statuses},
-                **{f"confidence_{c}": sum(r["confidence"] == c for r in coded) for c in confidences}}
+        return {
+            by: group,
+            "total": len(members),
+            "coded": len(coded),
+            **{s: sum(r["status"] == s for r in members) for s in statuses},
+            **{f"confidence_{c}": sum(r["confidence"] == c for r in coded) for c in confidences},
+        }
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:

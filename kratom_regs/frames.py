@@ -22,8 +22,13 @@ def read_table(data: bytes, schema: dict[str, Any]) -> pd.DataFrame:
     for d in dates:
         dtypes[d] = "string"
     df = pd.read_csv(
-        io.BytesIO(data), dtype=dtypes, keep_default_na=False, na_values=[""], encoding="utf-8",
-        true_values=["true"], false_values=["false"],
+        io.BytesIO(data),
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8",
+        true_values=["true"],
+        false_values=["false"],
     )
     for d in dates:
         df[d] = pd.to_datetime(df[d], format="%Y-%m-%d")

@@ -64,8 +64,10 @@ def check_output_file(*paths: Path, force: bool = False, same: bytes | None = No
             continue
         if same is not None and path.is_file() and not path.is_symlink() and path.read_bytes() == same:
             continue
-        raise OutputExists(f"{path} already exists and kratom-regs cannot tell it wrote it: give a new name, "
-                           "or add --force to replace it")
+        raise OutputExists(
+            f"{path} already exists and kratom-regs cannot tell it wrote it: give a new name, "
+            "or add --force to replace it"
+        )
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
@@ -197,18 +199,28 @@ class Transaction:
                 old = target.with_name(f".{target.name}.old")
                 if old.exists():
                     shutil.rmtree(old)
-                entries.append({"kind": "dir", "target": self._rel(target), "new": self._rel(new),
-                                "had": target.exists()})
+                entries.append(
+                    {"kind": "dir", "target": self._rel(target), "new": self._rel(new), "had": target.exists()}
+                )
             for target, tmp, _ in self.files:
                 backup = None
                 if target.exists():
                     backup = target.with_name(f".{target.name}.bak")
                     write_bytes_atomic(backup, target.read_bytes())
-                entries.append({"kind": "file", "target": self._rel(target), "tmp": self._rel(tmp),
-                                "backup": self._rel(backup) if backup else None})
+                entries.append(
+                    {
+                        "kind": "file",
+                        "target": self._rel(target),
+                        "tmp": self._rel(tmp),
+                        "backup": self._rel(backup) if backup else None,
+                    }
+                )
             last_target, _, last_data = self.files[-1]
-            journal = {"entries": entries, "commit_point": self._rel(last_target),
-                       "commit_sha256": hashlib.sha256(last_data).hexdigest()}
+            journal = {
+                "entries": entries,
+                "commit_point": self._rel(last_target),
+                "commit_sha256": hashlib.sha256(last_data).hexdigest(),
+            }
             write_text_atomic(self.root / JOURNAL, json.dumps(journal, indent=1) + "\n")
         except BaseException:
             for e in entries:

@@ -64,8 +64,14 @@ _SAFE_FIELD = re.compile(r"[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069/\\]{1,
 
 
 def _unsafe_path(path: str) -> bool:
-    return (not path or path.startswith(("/", "\\")) or ".." in Path(path).parts or "\\" in path
-            or ":" in path or any(ord(c) < 0x20 for c in path))
+    return (
+        not path
+        or path.startswith(("/", "\\"))
+        or ".." in Path(path).parts
+        or "\\" in path
+        or ":" in path
+        or any(ord(c) < 0x20 for c in path)
+    )
 
 
 def check_descriptor(desc: object, where: str) -> dict[str, Any]:
@@ -81,8 +87,10 @@ def check_descriptor(desc: object, where: str) -> dict[str, Any]:
     for i, res in enumerate(desc["resources"]):
         name = res.get("name") if isinstance(res, dict) else None
         if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
-            raise DataPackageError(f"{where}/datapackage.json: resources[{i}]: unsafe or missing table name {name!r} "
-                                   "(lowercase letters, digits, '_' and '-' only)")
+            raise DataPackageError(
+                f"{where}/datapackage.json: resources[{i}]: unsafe or missing table name {name!r} "
+                "(lowercase letters, digits, '_' and '-' only)"
+            )
         if name in seen:
             raise DataPackageError(f"{where}/datapackage.json: table {name!r} is listed twice")
         seen.add(name)
@@ -95,8 +103,9 @@ def check_descriptor(desc: object, where: str) -> dict[str, Any]:
             names = [f.get("name") if isinstance(f, dict) else None for f in fields]
             for fname in names:
                 if not isinstance(fname, str) or not _SAFE_FIELD.fullmatch(fname):
-                    raise DataPackageError(f"{where}/datapackage.json: table {name!r}: unsafe or missing column "
-                                           f"name {fname!r}")
+                    raise DataPackageError(
+                        f"{where}/datapackage.json: table {name!r}: unsafe or missing column name {fname!r}"
+                    )
             if len(set(names)) != len(names):
                 raise DataPackageError(f"{where}/datapackage.json: table {name!r}: a column name is given twice")
     return desc
@@ -173,8 +182,9 @@ class Package:
         """The table's column names from its schema; a malformed schema is damage, not a crash."""
         schema = self.resource(name).get("schema")
         fields = schema.get("fields") if isinstance(schema, dict) else None
-        if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
-                                                   for f in fields):
+        if not isinstance(fields, list) or not all(
+            isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields
+        ):
             raise DataPackageError(f"table {name!r}: malformed schema in datapackage.json (no list of named fields)")
         return [f["name"] for f in fields]
 
@@ -242,9 +252,11 @@ class Package:
         idx = self.index
         j = idx["juris"][jid]
         alpha3 = sorted(a for a in j["aliases"].split("|") if re.fullmatch(r"[A-Z]{3}", a))
-        return [form for form in (jid, *alpha3, j["name"])
-                if form and idx["names"].get(_normalise(form)) == {jid}
-                and idx["by_id"].get(form.casefold()) in (None, jid)][:2]
+        return [
+            form
+            for form in (jid, *alpha3, j["name"])
+            if form and idx["names"].get(_normalise(form)) == {jid} and idx["by_id"].get(form.casefold()) in (None, jid)
+        ][:2]
 
     def _ambiguous(self, query: str, hits: set[str]) -> AmbiguousJurisdiction:
         idx = self.index

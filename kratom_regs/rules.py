@@ -45,11 +45,17 @@ def source_order(
     pages, news, papers, reference, trackers, advocacy, vendors), and the citation id breaks ties so the
     order never depends on file or table order.
     """
-    return sorted(items, key=lambda c: (not was_read(c), citation_id(c) not in leads, by_authority(kind(c)),
-                                        citation_id(c)))
+    return sorted(
+        items, key=lambda c: (not was_read(c), citation_id(c) not in leads, by_authority(kind(c)), citation_id(c))
+    )
 
 
 def source_rows_order(rows: Iterable[dict[str, str]], leads: Collection[str] = ()) -> list[dict[str, str]]:
     """source_order for rows of the published citations table."""
-    return source_order(rows, citation_id=lambda c: c["citation_id"], kind=lambda c: c["kind"],
-                        was_read=lambda c: bool(c["url"] and c["accessed_date"]), leads=leads)
+    return source_order(
+        rows,
+        citation_id=lambda c: c["citation_id"],
+        kind=lambda c: c["kind"],
+        was_read=lambda c: bool(c["url"] and c["accessed_date"]),
+        leads=leads,
+    )

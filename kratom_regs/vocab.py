@@ -314,5 +314,7 @@ VARIABLES: tuple[str, ...] = (
 )
 
 #: The one rule for the day a command answers about, stated in every --as-of help (api.day_for applies it).
-AS_OF_HELP = ("The day to describe (YYYY-MM-DD); default: the data's as-of date, the last day the records were "
-              "checked. A day after it, or before the earliest recorded law, is answered with a warning.")
+AS_OF_HELP = (
+    "The day to describe (YYYY-MM-DD); default: the data's as-of date, the last day the records were "
+    "checked. A day after it, or before the earliest recorded law, is answered with a warning."
+)

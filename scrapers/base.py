@@ -51,10 +51,13 @@ class Source(ABC):
 
         source_hash = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
         return Proposal(
-            proposal_id=make_proposal_id(self.name, source_key), source=self.name, source_key=source_key,
+            proposal_id=make_proposal_id(self.name, source_key),
+            source=self.name,
+            source_key=source_key,
             source_hash=source_hash,
             evidence=Evidence(url=resp.url, sha256=resp.sha256, accessed_at=resp.accessed_at),
-            proposed_date=dt.date.today().isoformat(), **fields,
+            proposed_date=dt.date.today().isoformat(),
+            **fields,
         )
 
 

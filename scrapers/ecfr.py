@@ -42,8 +42,13 @@ class ECFR(Source):
         resp = ctx.fetcher.get(VERSIONS, {"part": "1308"})
         data = resp.json(self.name)
         versions = require(data, "content_versions", list, f"{self.name} {resp.url}")
-        dates = sorted({str(v.get("date")) for v in versions
-                        if isinstance(v, dict) and v.get("identifier") == "1308.11" and v.get("date")})
+        dates = sorted(
+            {
+                str(v.get("date"))
+                for v in versions
+                if isinstance(v, dict) and v.get("identifier") == "1308.11" and v.get("date")
+            }
+        )
         dates = [d for d in dates if ctx.since.isoformat() <= d <= ctx.today.isoformat()]
         out: list[Proposal] = []
         previous: set[str] | None = None
@@ -52,13 +57,21 @@ class ECFR(Source):
             now = set(listed_substances(full.text()))
             if previous is not None and now != previous:
                 added, removed = sorted(now - previous), sorted(previous - now)
-                out.append(self.proposal(
-                    full, source_key=f"1308.11@{day}", content={"added": added, "removed": removed}, kind="lead",
-                    jurisdiction_id="US", title=f"21 CFR 1308.11 changed on {day}: +{added or '-'} -{removed or '-'}",
-                    summary=("The codified federal Schedule I list changed for kratom substances. Find the "
-                             "Federal Register rule behind it and code that rule."),
-                    references=[f"https://www.ecfr.gov/on/{day}/title-21/section-1308.11"],
-                ))
+                out.append(
+                    self.proposal(
+                        full,
+                        source_key=f"1308.11@{day}",
+                        content={"added": added, "removed": removed},
+                        kind="lead",
+                        jurisdiction_id="US",
+                        title=f"21 CFR 1308.11 changed on {day}: +{added or '-'} -{removed or '-'}",
+                        summary=(
+                            "The codified federal Schedule I list changed for kratom substances. Find the "
+                            "Federal Register rule behind it and code that rule."
+                        ),
+                        references=[f"https://www.ecfr.gov/on/{day}/title-21/section-1308.11"],
+                    )
+                )
             previous = now
         ctx.state["last_date"] = dates[-1] if dates else ctx.state.get("last_date")
         return out

@@ -19,8 +19,21 @@ from scrapers.failures import PaginationCapHit, ShapeError, UnknownVocabulary
 from scrapers.http import Policy, Response
 
 API = "https://www.federalregister.gov/api/v1/documents.json"
-FIELDS = ("document_number", "title", "type", "abstract", "action", "dates", "publication_date", "effective_on",
-          "citation", "html_url", "pdf_url", "agencies", "docket_ids")
+FIELDS = (
+    "document_number",
+    "title",
+    "type",
+    "abstract",
+    "action",
+    "dates",
+    "publication_date",
+    "effective_on",
+    "citation",
+    "html_url",
+    "pdf_url",
+    "agencies",
+    "docket_ids",
+)
 AGENCIES = ("drug-enforcement-administration", "food-and-drug-administration")
 #: The cap is documented inconsistently (2,000 or 10,000): treat anything at 2,000 as capped.
 CAP = 2000
@@ -28,8 +41,26 @@ PER_PAGE = 100
 KNOWN_TYPES = {"Rule", "Proposed Rule", "Notice", "Presidential Document", "Uncategorized Document", "Correction"}
 
 
-_MONTHS = {m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
-                                        "september", "october", "november", "december"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
 _UNTIL = re.compile(r"\buntil\s+([A-Z][a-z]+)\s+(\d{1,2}),\s+(\d{4})")
 _SCHEDULE = re.compile(r"\bin(?:to)?\s+schedule\s+(I{1,3}|IV|V)\b", re.IGNORECASE)
 #: 21 U.S.C. 811(h)(2): a temporary scheduling order lapses after two years unless extended (by up to one year).
@@ -129,16 +160,33 @@ class FederalRegister(Source):
         subs = substances_named(title)
         cid = f"us-fr-{slug(number)}"
         citation = {
-            "citation_id": cid, "kind": "gazette", "title": f"Federal Register: {title}"[:500],
-            "publisher": "Office of the Federal Register", "url": doc.get("html_url"), "accessed_date": today,
-            "published_date": published, "language": "en",
+            "citation_id": cid,
+            "kind": "gazette",
+            "title": f"Federal Register: {title}"[:500],
+            "publisher": "Office of the Federal Register",
+            "url": doc.get("html_url"),
+            "accessed_date": today,
+            "published_date": published,
+            "language": "en",
         }
-        common: dict[str, Any] = {"title": title[:300], "summary": (doc.get("abstract") or title)[:2000],
-                                  "match_keys": [k for k in (number, doc.get("citation")) if k]}
+        common: dict[str, Any] = {
+            "title": title[:300],
+            "summary": (doc.get("abstract") or title)[:2000],
+            "match_keys": [k for k in (number, doc.get("citation")) if k],
+        }
         if not subs:
-            return self.proposal(resp, source_key=number, content=doc, kind="lead", jurisdiction_id="US",
-                                 is_binding=binding, binding_reason=reason, citation=citation,
-                                 references=[u for u in (doc.get("html_url"),) if u], **common)
+            return self.proposal(
+                resp,
+                source_key=number,
+                content=doc,
+                kind="lead",
+                jurisdiction_id="US",
+                is_binding=binding,
+                binding_reason=reason,
+                citation=citation,
+                references=[u for u in (doc.get("html_url"),) if u],
+                **common,
+            )
         temporary = "temporary" in title.lower()
         watch: dict[str, Any] | None = None
         expires: dt.date | None = None
@@ -148,20 +196,28 @@ class FederalRegister(Source):
             expires, how = temporary_expiry(doc, effective)
             sched = _SCHEDULE.search(title)
             if sched:  # "Temporary Placement of X in Schedule I": a draft of what it sets, for the reviewer
-                entries = [{"substance": s, "rule": "scheduled", "schedule": sched.group(1).upper()}
-                           for s in subs if s != "leaf"]
+                entries = [
+                    {"substance": s, "rule": "scheduled", "schedule": sched.group(1).upper()}
+                    for s in subs
+                    if s != "leaf"
+                ]
             watch = {
-                "watch_id": f"us-watch-fr-{slug(number)}", "kind": "temporary_measure",
+                "watch_id": f"us-watch-fr-{slug(number)}",
+                "kind": "temporary_measure",
                 "subject": f"Temporary scheduling order FR Doc. {number} expires {expires.isoformat()} (from {how}); "
-                           "record whether DEA extended it, made it permanent or let it lapse.",
-                "due_date": expires, "opened_date": today, "event_id": f"us-fr-{slug(number)}",
-                "can_be_extended": True, "citation_ids": [cid],
+                "record whether DEA extended it, made it permanent or let it lapse.",
+                "due_date": expires,
+                "opened_date": today,
+                "event_id": f"us-fr-{slug(number)}",
+                "can_be_extended": True,
+                "citation_ids": [cid],
             }
         event: dict[str, Any] = {
             "event_id": f"us-fr-{slug(number)}",
             "event_type": ("alkaloid_rule" if "leaf" not in subs else "scheduling") if binding else "proposed_rule",
             "is_binding": binding,
-            "basis": ("temporary_order" if temporary else "agency_scheduling") if binding
+            "basis": ("temporary_order" if temporary else "agency_scheduling")
+            if binding
             else ("proposed_rule" if kind == "Proposed Rule" else "notice"),
             "instrument": "regulation",
             "official_citation": f"{doc.get('citation') or 'Federal Register'} ({published}), FR Doc. {number}",
@@ -174,10 +230,20 @@ class FederalRegister(Source):
             "citation_ids": [cid],
             "confidence": "medium",
             "confidence_reason": "Drafted by the federal_register scraper from the API record; the reviewer must "
-                                 "read the document and code what it sets before relying on it.",
+            "read the document and code what it sets before relying on it.",
             "last_verified_date": today,
             "notes": f"Substances named in the title: {', '.join(subs)}. Binding: {reason}.",
         }
-        return self.proposal(resp, source_key=number, content=doc, kind="event", jurisdiction_id="US",
-                             is_binding=binding, binding_reason=reason, event=event, citation=citation, watch=watch,
-                             **common)
+        return self.proposal(
+            resp,
+            source_key=number,
+            content=doc,
+            kind="event",
+            jurisdiction_id="US",
+            is_binding=binding,
+            binding_reason=reason,
+            event=event,
+            citation=citation,
+            watch=watch,
+            **common,
+        )

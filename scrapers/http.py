@@ -47,16 +47,19 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 def redact_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
-    query = [(k, "REDACTED" if k.lower() in SECRET_PARAMS else v)
-             for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
+    query = [
+        (k, "REDACTED" if k.lower() in SECRET_PARAMS else v)
+        for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    ]
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
 def strip_secrets(url: str) -> str:
     """The request key used for caching, recording and replay: secrets dropped, params sorted."""
     parts = urllib.parse.urlsplit(url)
-    query = sorted((k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
-                   if k.lower() not in SECRET_PARAMS)
+    query = sorted(
+        (k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in SECRET_PARAMS
+    )
     return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
 
@@ -100,8 +103,9 @@ class Response:
         """Parsed JSON, or a named error when an HTML block page or broken JSON came back."""
         head = self.body.lstrip()[:200].lower()
         if "html" in self.content_type or head.startswith((b"<!doctype", b"<html")):
-            raise BlockedPage(f"{source}: expected JSON but got an HTML page from {self.url} "
-                              "(a block page, captcha or error page?)")
+            raise BlockedPage(
+                f"{source}: expected JSON but got an HTML page from {self.url} (a block page, captcha or error page?)"
+            )
         try:
             return json.loads(self.text())
         except json.JSONDecodeError as exc:
@@ -132,8 +136,19 @@ class Snapshot:
         if not path.exists():
             write_bytes_atomic(path, resp.body)
         index = self.folder / source / "index.jsonl"
-        line = json.dumps({"url": resp.url, "status": resp.status, "content_type": resp.content_type,
-                           "sha256": resp.sha256, "accessed_at": resp.accessed_at, "file": name}) + "\n"
+        line = (
+            json.dumps(
+                {
+                    "url": resp.url,
+                    "status": resp.status,
+                    "content_type": resp.content_type,
+                    "sha256": resp.sha256,
+                    "accessed_at": resp.accessed_at,
+                    "file": name,
+                }
+            )
+            + "\n"
+        )
         index.parent.mkdir(parents=True, exist_ok=True)
         with index.open("a", encoding="utf-8") as fh:
             fh.write(line)
@@ -190,8 +205,12 @@ class LiveTransport(Transport):
             import requests_cache
 
             self.session: requests.Session = requests_cache.CachedSession(
-                str(cache_dir / "http_cache"), backend="sqlite", expire_after=expire_after_s,
-                allowable_codes=(200,), ignored_parameters=_ignored_names(), match_headers=False,
+                str(cache_dir / "http_cache"),
+                backend="sqlite",
+                expire_after=expire_after_s,
+                allowable_codes=(200,),
+                ignored_parameters=_ignored_names(),
+                match_headers=False,
                 stale_if_error=False,
             )
         else:
@@ -201,8 +220,12 @@ class LiveTransport(Transport):
         r = self.session.get(url, headers=headers, timeout=timeout)
         retry_after = r.headers.get("Retry-After")
         resp = Response(
-            strip_secrets(url), r.status_code, r.headers.get("Content-Type", ""), r.content,
-            dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), bool(getattr(r, "from_cache", False)),
+            strip_secrets(url),
+            r.status_code,
+            r.headers.get("Content-Type", ""),
+            r.content,
+            dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            bool(getattr(r, "from_cache", False)),
         )
         if retry_after is not None:
             object.__setattr__(resp, "_retry_after", retry_after)
@@ -226,8 +249,13 @@ class ReplayTransport(Transport):
         if entry is None:
             raise ReplayMissing(f"replay: no recorded response for {key} in {self.folder}")
         body = (self.folder / entry["file"]).read_bytes()
-        return Response(key, int(entry.get("status", 200)), entry.get("content_type", "application/json"), body,
-                        entry.get("accessed_at", self.manifest.get("recorded_at", "")))
+        return Response(
+            key,
+            int(entry.get("status", 200)),
+            entry.get("content_type", "application/json"),
+            body,
+            entry.get("accessed_at", self.manifest.get("recorded_at", "")),
+        )
 
 
 class RecordingTransport(Transport):
@@ -245,9 +273,12 @@ class RecordingTransport(Transport):
         if resp.status == 200:  # never record failures as golden fixtures
             name = f"{len(self.manifest['requests']):03d}-{resp.sha256[:12]}.body"
             write_bytes_atomic(self.folder / name, resp.body)
-            self.manifest["requests"][resp.url] = {"file": name, "status": resp.status,
-                                                   "content_type": resp.content_type,
-                                                   "accessed_at": resp.accessed_at}
+            self.manifest["requests"][resp.url] = {
+                "file": name,
+                "status": resp.status,
+                "content_type": resp.content_type,
+                "accessed_at": resp.accessed_at,
+            }
             self.manifest["recorded_at"] = resp.accessed_at
             write_text_atomic(self.folder / "manifest.json", json.dumps(self.manifest, indent=1, sort_keys=True))
         return resp
@@ -308,8 +339,9 @@ class Fetcher:
                 resp = self._send(target, headers or {})
             except FetchError:
                 if attempt >= self.policy.retries:
-                    raise FetchError(f"{self.source}: network failure fetching {shown} "
-                                     f"after {attempt + 1} attempts") from None
+                    raise FetchError(
+                        f"{self.source}: network failure fetching {shown} after {attempt + 1} attempts"
+                    ) from None
                 self._backoff(attempt, None)
                 attempt += 1
                 continue
@@ -333,8 +365,10 @@ class Fetcher:
             seconds = _parse_retry_after(retry_after)
             if seconds is not None:
                 if seconds > self.policy.max_retry_after_s:
-                    raise RateLimited(f"{self.source}: server asks to wait {seconds:.0f}s (Retry-After), "
-                                      f"more than the {self.policy.max_retry_after_s:.0f}s this source allows")
+                    raise RateLimited(
+                        f"{self.source}: server asks to wait {seconds:.0f}s (Retry-After), "
+                        f"more than the {self.policy.max_retry_after_s:.0f}s this source allows"
+                    )
                 delay = max(seconds, 0.0)
         self.sleep(delay)
 

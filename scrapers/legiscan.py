@@ -93,24 +93,45 @@ class LegiScan(Source):
         session = (bill.get("session") or {}).get("session_name", "")
         url = bill.get("state_link") or bill.get("url")
         cid = f"{jid.lower()}-legiscan-{slug(number)}-{bill.get('bill_id')}"
-        citation = {"citation_id": cid, "kind": "bill", "title": f"{number} ({session}): {title}"[:500],
-                    "publisher": "LegiScan", "url": bill.get("url"), "accessed_date": ctx.today, "language": "en"}
+        citation = {
+            "citation_id": cid,
+            "kind": "bill",
+            "title": f"{number} ({session}): {title}"[:500],
+            "publisher": "LegiScan",
+            "url": bill.get("url"),
+            "accessed_date": ctx.today,
+            "language": "en",
+        }
         event = {
             "event_id": f"{jid.lower()}-{slug(session or 'session', 20)}-{slug(number)}",
-            "event_type": "tracked_bill", "is_binding": False, "basis": "bill", "instrument": "statute",
-            "official_citation": f"{number} ({session})", "title": title[:300],
+            "event_type": "tracked_bill",
+            "is_binding": False,
+            "basis": "bill",
+            "instrument": "statute",
+            "official_citation": f"{number} ({session})",
+            "title": title[:300],
             "summary": (bill.get("description") or title)[:2000],
-            "citation_ids": [cid], "confidence": "medium",
+            "citation_ids": [cid],
+            "confidence": "medium",
             "confidence_reason": "Drafted by the legiscan scraper; read the bill before coding it.",
             "last_verified_date": ctx.today,
             "notes": f"LegiScan status: {status} ({bill.get('status_date')}). Substances named in the title: "
-                     f"{', '.join(substances_named(title)) or 'none'}.",
+            f"{', '.join(substances_named(title)) or 'none'}.",
         }
         passed = status == "passed"
         return self.proposal(
-            resp, source_key=f"bill:{bill.get('bill_id')}", content=bill, kind="event" if not passed else "lead",
-            jurisdiction_id=jid, title=f"{number}: {title}"[:300], summary=f"LegiScan status {status}.",
-            is_binding=False, binding_reason="passed: read the chaptered text and code the law with its effective date"
-            if passed else f"a bill ({status}) is not law", event=event, citation=citation,
+            resp,
+            source_key=f"bill:{bill.get('bill_id')}",
+            content=bill,
+            kind="event" if not passed else "lead",
+            jurisdiction_id=jid,
+            title=f"{number}: {title}"[:300],
+            summary=f"LegiScan status {status}.",
+            is_binding=False,
+            binding_reason="passed: read the chaptered text and code the law with its effective date"
+            if passed
+            else f"a bill ({status}) is not law",
+            event=event,
+            citation=citation,
             references=[u for u in (url,) if u],
         )

@@ -56,10 +56,14 @@ class Legistar(Source):
         status = str(m.get("MatterStatusName") or "unknown")
         title = str(m["MatterTitle"])
         return self.proposal(
-            resp, source_key=f"{client}:{m['MatterId']}", content=m, kind="lead", jurisdiction_id=jid,
+            resp,
+            source_key=f"{client}:{m['MatterId']}",
+            content=m,
+            kind="lead",
+            jurisdiction_id=jid,
             title=f"{m.get('MatterFile') or m['MatterId']}: {title}"[:300],
             summary=f"Council matter status {status}; passed {m.get('MatterPassedDate') or '-'}. Code it as an "
-                    f"ordinance of {jid} only after reading the adopted text.",
+            f"ordinance of {jid} only after reading the adopted text.",
             references=[f"https://{client}.legistar.com/LegislationDetail.aspx?ID={m['MatterId']}"],
             binding_reason=f"council matter ({status}); {slug(status) or 'unknown'}",
         )

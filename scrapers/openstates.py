@@ -53,9 +53,18 @@ class OpenStates(Source):
         for term in TERMS:
             page = 1
             while True:
-                resp = ctx.fetcher.get(API, {"q": term, "sort": "updated_desc", "include": ["actions", "sources"],
-                                             "updated_since": ctx.since.isoformat(), "per_page": 20, "page": page},
-                                       headers={"X-API-KEY": key})
+                resp = ctx.fetcher.get(
+                    API,
+                    {
+                        "q": term,
+                        "sort": "updated_desc",
+                        "include": ["actions", "sources"],
+                        "updated_since": ctx.since.isoformat(),
+                        "per_page": 20,
+                        "page": page,
+                    },
+                    headers={"X-API-KEY": key},
+                )
                 data = resp.json(self.name)
                 results = require(data, "results", list, f"{self.name} {resp.url}")
                 pag = require(data, "pagination", dict, f"{self.name} {resp.url}")
@@ -79,25 +88,46 @@ class OpenStates(Source):
         result = outcome(bill.get("actions") or [])
         url = bill.get("openstates_url")
         cid = f"{jid.lower()}-openstates-{slug(session, 20)}-{slug(ident)}"
-        citation = {"citation_id": cid, "kind": "bill", "title": f"{ident} ({session}): {title}"[:500],
-                    "publisher": "Open States", "url": url, "accessed_date": ctx.today, "language": "en"}
+        citation = {
+            "citation_id": cid,
+            "kind": "bill",
+            "title": f"{ident} ({session}): {title}"[:500],
+            "publisher": "Open States",
+            "url": url,
+            "accessed_date": ctx.today,
+            "language": "en",
+        }
         event = {
-            "event_id": f"{jid.lower()}-{slug(session, 20)}-{slug(ident)}", "event_type": "tracked_bill",
-            "is_binding": False, "basis": "bill", "instrument": "statute",
-            "official_citation": f"{ident} ({session})", "title": title[:300], "summary": title[:2000],
-            "citation_ids": [cid], "confidence": "medium",
+            "event_id": f"{jid.lower()}-{slug(session, 20)}-{slug(ident)}",
+            "event_type": "tracked_bill",
+            "is_binding": False,
+            "basis": "bill",
+            "instrument": "statute",
+            "official_citation": f"{ident} ({session})",
+            "title": title[:300],
+            "summary": title[:2000],
+            "citation_ids": [cid],
+            "confidence": "medium",
             "confidence_reason": "Drafted by the openstates scraper; read the bill before coding it.",
             "last_verified_date": ctx.today,
             "notes": f"Open States outcome: {result}; latest action: {bill.get('latest_action_description') or '-'} "
-                     f"({bill.get('latest_action_date') or '-'}). Substances in title: "
-                     f"{', '.join(substances_named(title)) or 'none'}.",
+            f"({bill.get('latest_action_date') or '-'}). Substances in title: "
+            f"{', '.join(substances_named(title)) or 'none'}.",
         }
         lead = result == "became-law"
         return self.proposal(
-            resp, source_key=str(bill.get("id") or f"{jid}:{session}:{ident}"), content=bill,
-            kind="lead" if lead else "event", jurisdiction_id=jid, title=f"{ident}: {title}"[:300],
-            summary=f"Open States outcome: {result}.", is_binding=False,
-            binding_reason="became law: read the enacted text and code it with its effective date" if lead
-            else "a bill is not law", event=event, citation=citation,
+            resp,
+            source_key=str(bill.get("id") or f"{jid}:{session}:{ident}"),
+            content=bill,
+            kind="lead" if lead else "event",
+            jurisdiction_id=jid,
+            title=f"{ident}: {title}"[:300],
+            summary=f"Open States outcome: {result}.",
+            is_binding=False,
+            binding_reason="became law: read the enacted text and code it with its effective date"
+            if lead
+            else "a bill is not law",
+            event=event,
+            citation=citation,
             references=[s.get("url") for s in bill.get("sources") or [] if isinstance(s, dict) and s.get("url")],
         )

@@ -48,14 +48,22 @@ def write_report(root: Path, results: list[RunResult], run_at: dt.datetime | Non
     sources = []
     for r in results:
         last_ok = run_at.date().isoformat() if r.error is None else previous.get(r.source, {}).get("last_ok")
-        sources.append({"source": r.source, "ok": r.error is None, "error": r.error, "responses": r.responses,
-                        "proposals": len(r.proposals), "queued": len(r.queued), "interval_days": r.interval_days,
-                        "last_ok": last_ok})
+        sources.append(
+            {
+                "source": r.source,
+                "ok": r.error is None,
+                "error": r.error,
+                "responses": r.responses,
+                "proposals": len(r.proposals),
+                "queued": len(r.queued),
+                "interval_days": r.interval_days,
+                "last_ok": last_ok,
+            }
+        )
     ran = {r.source for r in results}
     sources += [s for name, s in sorted(previous.items()) if name not in ran]  # a partial run keeps the others
     sources.sort(key=lambda s: s["source"])
-    doc = {"run_at": run_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": all(s["ok"] for s in sources),
-           "sources": sources}
+    doc = {"run_at": run_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": all(s["ok"] for s in sources), "sources": sources}
     write_text_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return path
 
@@ -63,14 +71,21 @@ def write_report(root: Path, results: list[RunResult], run_at: dt.datetime | Non
 def report_markdown(root: Path) -> str:
     """The report as a Markdown table, for the pull request the scheduled run opens."""
     doc = json.loads((root / REPORT).read_text(encoding="utf-8"))
-    lines = [f"Scrape run {doc['run_at']}: {'all sources ok' if doc['ok'] else 'SOME SOURCES FAILED'}", "",
-             "Review each proposal with `kratom-regs review show ID`, then accept or reject it. Nothing here "
-             "changes the published data.", "",
-             "| source | result | responses | proposals | queued | last good run |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"Scrape run {doc['run_at']}: {'all sources ok' if doc['ok'] else 'SOME SOURCES FAILED'}",
+        "",
+        "Review each proposal with `kratom-regs review show ID`, then accept or reject it. Nothing here "
+        "changes the published data.",
+        "",
+        "| source | result | responses | proposals | queued | last good run |",
+        "|---|---|---|---|---|---|",
+    ]
     for s in doc["sources"]:
         result = "ok" if s["ok"] else f"FAILED: {s['error']}"
-        lines.append(f"| {s['source']} | {result.replace('|', '/')} | {s['responses']} | {s['proposals']} | "
-                     f"{s['queued']} | {s['last_ok'] or 'never'} |")
+        lines.append(
+            f"| {s['source']} | {result.replace('|', '/')} | {s['responses']} | {s['proposals']} | "
+            f"{s['queued']} | {s['last_ok'] or 'never'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -79,9 +94,16 @@ def _state_path(root: Path, source: str) -> Path:
 
 
 def run_source(
-    root: Path, name: str, *, since: dt.date | None = None, replay: Path | None = None,
-    record: Path | None = None, transport: Transport | None = None, progress: Callable[[str], None] = print,
-    sleep: Callable[[float], None] | None = None, queue: bool = True,
+    root: Path,
+    name: str,
+    *,
+    since: dt.date | None = None,
+    replay: Path | None = None,
+    record: Path | None = None,
+    transport: Transport | None = None,
+    progress: Callable[[str], None] = print,
+    sleep: Callable[[float], None] | None = None,
+    queue: bool = True,
 ) -> RunResult:
     """One source, end to end. A failure is reported for this source and queues nothing from it."""
     if name not in SOURCES:

@@ -10,5 +10,6 @@ from scrapers.legistar import Legistar
 from scrapers.openstates import OpenStates
 from scrapers.wikipedia import Wikipedia
 
-SOURCES: dict[str, type[Source]] = {s.name: s for s in (FederalRegister, ECFR, LegiScan, OpenStates, Wikipedia,
-                                                         Legistar)}
+SOURCES: dict[str, type[Source]] = {
+    s.name: s for s in (FederalRegister, ECFR, LegiScan, OpenStates, Wikipedia, Legistar)
+}

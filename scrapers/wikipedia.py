@@ -53,23 +53,47 @@ class Wikipedia(Source):
     policy: ClassVar[Policy] = Policy(min_interval_s=1.0)
 
     def run(self, ctx: RunContext) -> list[Proposal]:
-        resp = ctx.fetcher.get(API, {"action": "parse", "page": PAGE, "prop": "sections|revid", "format": "json",
-                                     "formatversion": "2", "redirects": "1", "maxlag": "5"})
+        resp = ctx.fetcher.get(
+            API,
+            {
+                "action": "parse",
+                "page": PAGE,
+                "prop": "sections|revid",
+                "format": "json",
+                "formatversion": "2",
+                "redirects": "1",
+                "maxlag": "5",
+            },
+        )
         data = resp.json(self.name)
         if "error" in data:
             raise ShapeError(f"wikipedia: API error {data['error'].get('code')}: {data['error'].get('info')}")
         parse = require(data, "parse", dict, f"{self.name} {resp.url}")
         revid = require(parse, "revid", int, f"{self.name} {resp.url}")
         sections = require(parse, "sections", list, f"{self.name} {resp.url}")
-        legal = [s for s in sections if isinstance(s, dict) and SECTION_RE.search(str(s.get("line", "")))
-                 and str(s.get("toclevel")) == "1"]
+        legal = [
+            s
+            for s in sections
+            if isinstance(s, dict) and SECTION_RE.search(str(s.get("line", ""))) and str(s.get("toclevel")) == "1"
+        ]
         if not legal:
             raise ShapeError(f"wikipedia: no legal-status section among {len(sections)} sections of revision {revid}")
         index = str(legal[0].get("index"))
-        sec = ctx.fetcher.get(API, {"action": "parse", "oldid": revid, "section": index, "prop": "wikitext|revid",
-                                    "format": "json", "formatversion": "2", "maxlag": "5"})
-        body = _text(require(require(sec.json(self.name), "parse", dict, self.name), "wikitext", (str, dict),
-                             self.name))
+        sec = ctx.fetcher.get(
+            API,
+            {
+                "action": "parse",
+                "oldid": revid,
+                "section": index,
+                "prop": "wikitext|revid",
+                "format": "json",
+                "formatversion": "2",
+                "maxlag": "5",
+            },
+        )
+        body = _text(
+            require(require(sec.json(self.name), "parse", dict, self.name), "wikitext", (str, dict), self.name)
+        )
         subs = subsections(body)
         previous: dict[str, str] = ctx.state.get("hashes", {})
         current = {k: hashlib.sha256(v.encode()).hexdigest() for k, v in subs.items()}
@@ -77,11 +101,17 @@ class Wikipedia(Source):
         for heading, text in subs.items():
             if previous.get(heading) == current[heading]:
                 continue
-            out.append(self.proposal(
-                sec, source_key=f"{PAGE}#{heading}", content=text, kind="lead", jurisdiction_id=None,
-                title=f"Wikipedia legal status, '{heading}' changed (revision {revid})"[:300],
-                summary=re.sub(r"<ref.*?(</ref>|/>)", "", text, flags=re.DOTALL)[:1500],
-                references=references(text),
-            ))
+            out.append(
+                self.proposal(
+                    sec,
+                    source_key=f"{PAGE}#{heading}",
+                    content=text,
+                    kind="lead",
+                    jurisdiction_id=None,
+                    title=f"Wikipedia legal status, '{heading}' changed (revision {revid})"[:300],
+                    summary=re.sub(r"<ref.*?(</ref>|/>)", "", text, flags=re.DOTALL)[:1500],
+                    references=references(text),
+                )
+            )
         ctx.state.update({"revid": revid, "hashes": current})
         return out

@@ -10,8 +10,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY = ("pandas", "pydantic", "yaml", "frictionless", "requests", "kratom_regs.records", "kratom_regs.build",
-         "scrapers", "pyarrow", "altair")
+HEAVY = (
+    "pandas",
+    "pydantic",
+    "yaml",
+    "frictionless",
+    "requests",
+    "kratom_regs.records",
+    "kratom_regs.build",
+    "scrapers",
+    "pyarrow",
+    "altair",
+)
 
 PROBE = """
 import json, sys
@@ -26,8 +36,9 @@ print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {{'pandas',
 
 @pytest.mark.parametrize("args", [["status", "Alabama"], ["list", "--level", "state"], ["history", "TH"]])
 def test_query_commands_import_nothing_heavy(args: list[str]) -> None:
-    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True,
-                         cwd=REPO, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, cwd=REPO, check=True
+    ).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
 
 

@@ -33,8 +33,7 @@ def synth() -> ModuleType:
 
 
 def _digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.yaml"))}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*.yaml"))}
 
 
 def test_generator_is_deterministic(synth: ModuleType, tmp_path: Path) -> None:
@@ -86,16 +85,43 @@ def test_generated_records_build_and_validate(synth: ModuleType, tmp_path: Path)
 def test_run_json_has_the_required_keys(tmp_path: Path) -> None:
     """A very small run: one tiny synthetic size twice, few repeats."""
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "run.py"), "--json", "--scales", "1.0,1.01", "--repeats", "2",
-         "--repeats-small", "1", "--budget", "120", "--skip-real", "--loop-scale", "1.01"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        [
+            sys.executable,
+            str(BENCH / "run.py"),
+            "--json",
+            "--scales",
+            "1.0,1.01",
+            "--repeats",
+            "2",
+            "--repeats-small",
+            "1",
+            "--budget",
+            "120",
+            "--skip-real",
+            "--loop-scale",
+            "1.01",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
-    for key in ("import_ms", "load_vs_read_csv_ratio", "status_warm_us", "build_validate_x100_s",
-                "max_growth_exponent", "scraper_replay_per_s", "first_status_x100_ms", "build_validate_x100_cold_s",
-                "build_validate_x100_incremental_s", "validate_one_edit_x100_s", "build_validate_real_s",
-                "cli_status_vs_import_ratio"):
+    for key in (
+        "import_ms",
+        "load_vs_read_csv_ratio",
+        "status_warm_us",
+        "build_validate_x100_s",
+        "max_growth_exponent",
+        "scraper_replay_per_s",
+        "first_status_x100_ms",
+        "build_validate_x100_cold_s",
+        "build_validate_x100_incremental_s",
+        "validate_one_edit_x100_s",
+        "build_validate_real_s",
+        "cli_status_vs_import_ratio",
+    ):
         assert key in out
     loop = out["scales"][1]["contributor_loop"]
     assert loop["problems"] == [0, 0, 0] and loop["changed_files"] >= 1

@@ -37,7 +37,8 @@ def _write(root: Path, sub: str, name: str, data: dict) -> None:
 
 
 def test_incremental_validate_equals_full_through_edits_adds_renames_and_deletes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = write_repo(tmp_path / "repo")
     assert validate_all(root) == full(root, monkeypatch)  # cold: fills the caches
     assert (root / CACHE_DIR / "parsed.pickle").is_file()
@@ -49,16 +50,24 @@ def test_incremental_validate_equals_full_through_edits_adds_renames_and_deletes
         _write(root, "jurisdictions", "US-AL", juris["US-AL"])
 
     def add() -> None:
-        _write(root, "jurisdictions", "US-TX", {"jurisdiction_id": "US-TX", "events": [
-            event("us-tx-ban", "2019-06-01", citation_ids=["test-law"])]})
+        _write(
+            root,
+            "jurisdictions",
+            "US-TX",
+            {"jurisdiction_id": "US-TX", "events": [event("us-tx-ban", "2019-06-01", citation_ids=["test-law"])]},
+        )
 
     def rename() -> None:  # same bytes under another name: a content-keyed cache must still report the name
         (root / "records/jurisdictions/US-TX.yaml").rename(root / "records/jurisdictions/US-OK.yaml")
 
     def rename_back_fixed() -> None:
         (root / "records/jurisdictions/US-OK.yaml").unlink()
-        _write(root, "jurisdictions", "US-OK", {"jurisdiction_id": "US-OK", "events": [
-            event("us-ok-ban", "2019-06-01", citation_ids=["test-law"])]})
+        _write(
+            root,
+            "jurisdictions",
+            "US-OK",
+            {"jurisdiction_id": "US-OK", "events": [event("us-ok-ban", "2019-06-01", citation_ids=["test-law"])]},
+        )
 
     def break_a_citation() -> None:
         bad = dict(CITATIONS["test-news"], accessed_date="2999-01-01")
@@ -96,15 +105,20 @@ def test_build_bytes_are_the_same_with_and_without_the_cache(tmp_path: Path, mon
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
-def test_a_corrupt_cache_is_detected_and_rebuilt(damage: str, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_corrupt_cache_is_detected_and_rebuilt(damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write_repo(tmp_path / "repo")
     expected = validate_all(root)
     for name in ("parsed", "compiled"):
         path = root / CACHE_DIR / f"{name}.pickle"
         blob = path.read_bytes()
-        path.write_bytes({"truncate": blob[: len(blob) // 2], "flip": blob[:-10] + bytes([blob[-10] ^ 1]) + blob[-9:],
-                          "garbage": b"not a cache", "empty": b""}[damage])
+        path.write_bytes(
+            {
+                "truncate": blob[: len(blob) // 2],
+                "flip": blob[:-10] + bytes([blob[-10] ^ 1]) + blob[-9:],
+                "garbage": b"not a cache",
+                "empty": b"",
+            }[damage]
+        )
         store = Store(root, name)
         assert store.load() == {} and store.status == "corrupt"
     assert validate_all(root) == expected

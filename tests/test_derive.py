@@ -72,44 +72,91 @@ def test_periods_are_consecutive() -> None:
 
 
 def test_confidence_is_that_of_what_the_status_rests_on() -> None:
-    rec = JurisdictionRecord.model_validate({"jurisdiction_id": "US-LA", "events": [
-        event("us-la-old", "2012-01-01", confidence="low", sets={"status": "regulated", "min_age": 18}),
-        event("us-la-ban", "2025-08-01", confidence="high"),
-        event("us-la-7oh", "2026-01-01", confidence="low", event_type="alkaloid_rule", sets={},
-              substances=[{"substance": "seven_oh", "rule": "scheduled"}]),
-    ], "verifications": [verification("us-la-ver")]})
+    rec = JurisdictionRecord.model_validate(
+        {
+            "jurisdiction_id": "US-LA",
+            "events": [
+                event("us-la-old", "2012-01-01", confidence="low", sets={"status": "regulated", "min_age": 18}),
+                event("us-la-ban", "2025-08-01", confidence="high"),
+                event(
+                    "us-la-7oh",
+                    "2026-01-01",
+                    confidence="low",
+                    event_type="alkaloid_rule",
+                    sets={},
+                    substances=[{"substance": "seven_oh", "rule": "scheduled"}],
+                ),
+            ],
+            "verifications": [verification("us-la-ver")],
+        }
+    )
     ps = derive_periods(rec, "US-LA")
     assert [(p.values["status"], p.confidence) for p in ps] == [
-        ("legal", "medium"), ("regulated", "low"), ("banned", "high"), ("banned", "high")]
+        ("legal", "medium"),
+        ("regulated", "low"),
+        ("banned", "high"),
+        ("banned", "high"),
+    ]
     # a legal baseline under an alkaloid-only rule still rests on (and cites) the verification
     us = derive_periods(JurisdictionRecord.model_validate(JURISDICTIONS["US"]), "US")
     assert us[1].values["status"] == "legal" and us[1].confidence == "medium" and "test-news" in us[1].citation_ids
 
 
 def test_an_event_can_clear_a_variable() -> None:
-    rec = JurisdictionRecord.model_validate({"jurisdiction_id": "US-LA", "events": [
-        event("us-la-age", "2012-01-01", sets={"status": "regulated", "min_age": 18}),
-        event("us-la-ban", "2025-08-01", clears=["min_age"]),
-    ]})
+    rec = JurisdictionRecord.model_validate(
+        {
+            "jurisdiction_id": "US-LA",
+            "events": [
+                event("us-la-age", "2012-01-01", sets={"status": "regulated", "min_age": 18}),
+                event("us-la-ban", "2025-08-01", clears=["min_age"]),
+            ],
+        }
+    )
     ps = derive_periods(rec, "US-LA")
     assert [(p.values["status"], p.values["min_age"]) for p in ps] == [
-        ("unknown", None), ("regulated", 18), ("banned", None)]
+        ("unknown", None),
+        ("regulated", 18),
+        ("banned", None),
+    ]
 
 
 def _adoption_pair(includes_temporary: bool, since: str | None = None) -> tuple[JurisdictionRecord, JurisdictionRecord]:
     """A federal temporary order on 7-OH, and a state whose statute adopts federal scheduling (constructed)."""
-    federal = JurisdictionRecord.model_validate({
-        "jurisdiction_id": "US", "verifications": [verification("us-verified")],
-        "events": [event("us-2026-temporary-order", "2026-08-26", event_type="alkaloid_rule",
-                         basis="temporary_order", instrument="regulation", expires_date="2028-08-26", sets={},
-                         substances=[{"substance": "seven_oh", "rule": "scheduled", "schedule": "I"}])],
-    })
-    state = JurisdictionRecord.model_validate({
-        "jurisdiction_id": "US-KY", "verifications": [verification("us-ky-verified")],
-        "adopts": [{"adoption_id": "us-ky-adopts-federal", "adopts_from": "US",
-                    "includes_temporary": includes_temporary, "since": since, "citation_ids": ["test-law"],
-                    "confidence": "high", "confidence_reason": "Test."}],
-    })
+    federal = JurisdictionRecord.model_validate(
+        {
+            "jurisdiction_id": "US",
+            "verifications": [verification("us-verified")],
+            "events": [
+                event(
+                    "us-2026-temporary-order",
+                    "2026-08-26",
+                    event_type="alkaloid_rule",
+                    basis="temporary_order",
+                    instrument="regulation",
+                    expires_date="2028-08-26",
+                    sets={},
+                    substances=[{"substance": "seven_oh", "rule": "scheduled", "schedule": "I"}],
+                )
+            ],
+        }
+    )
+    state = JurisdictionRecord.model_validate(
+        {
+            "jurisdiction_id": "US-KY",
+            "verifications": [verification("us-ky-verified")],
+            "adopts": [
+                {
+                    "adoption_id": "us-ky-adopts-federal",
+                    "adopts_from": "US",
+                    "includes_temporary": includes_temporary,
+                    "since": since,
+                    "citation_ids": ["test-law"],
+                    "confidence": "high",
+                    "confidence_reason": "Test.",
+                }
+            ],
+        }
+    )
     return federal, state
 
 

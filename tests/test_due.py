@@ -24,8 +24,14 @@ D = dt.date.fromisoformat
 
 
 def watch(wid: str, kind: str, due: str, **kw: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"watch_id": wid, "kind": kind, "subject": f"Constructed {kind} item.",
-                            "due_date": due, "opened_date": "2026-01-03", "citation_ids": ["test-news"]}
+    base: dict[str, Any] = {
+        "watch_id": wid,
+        "kind": kind,
+        "subject": f"Constructed {kind} item.",
+        "due_date": due,
+        "opened_date": "2026-01-03",
+        "citation_ids": ["test-news"],
+    }
     base.update(kw)
     return base
 
@@ -56,16 +62,19 @@ WATCH_CASES = [
 
 @pytest.mark.parametrize("kind,extra", WATCH_CASES)
 def test_each_watch_kind_before_on_and_after_its_deadline(tmp_path: Path, kind: str, extra: dict) -> None:
-    rec = {"jurisdiction_id": "US-AL", "events": [
-        fresh_event("us-al-temp", "2026-01-01", basis="emergency_rule", expires_date="2026-07-01")],
-        "watch": [watch("us-al-w", kind, "2026-07-01", **extra)]}
+    rec = {
+        "jurisdiction_id": "US-AL",
+        "events": [fresh_event("us-al-temp", "2026-01-01", basis="emergency_rule", expires_date="2026-07-01")],
+        "watch": [watch("us-al-w", kind, "2026-07-01", **extra)],
+    }
     root = repo(tmp_path, {"US-AL": rec})
     # long before: not listed at all
     assert [i.ref for i in items_on(root, "2026-04-01") if i.ref == "us-al-w"] == []
     # within the 30-day window: listed, not yet due, exit 0 for it
     soon = [i for i in items_on(root, "2026-06-20") if i.ref == "us-al-w"]
     assert [(i.state, i.reason, i.jurisdiction_id, i.citation_id) for i in soon] == [
-        ("due soon", kind, "US-AL", "test-news")]
+        ("due soon", kind, "US-AL", "test-news")
+    ]
     assert soon[0].since == D("2026-01-03") and not soon[0].overdue
     on = [i for i in items_on(root, "2026-07-01") if i.ref == "us-al-w"]
     assert on[0].state == "due today" and on[0].overdue
@@ -74,9 +83,21 @@ def test_each_watch_kind_before_on_and_after_its_deadline(tmp_path: Path, kind: 
 
 
 def test_a_resolved_watch_item_is_no_longer_due(tmp_path: Path) -> None:
-    rec = {"jurisdiction_id": "US-AL", "events": [], "verifications": [verification("us-al-ver")],
-           "watch": [watch("us-al-w", "pending_bill", "2026-03-01", resolved_date="2026-03-05",
-                           resolution="Died at sine die (constructed).", resolution_citation_ids=["test-news"])]}
+    rec = {
+        "jurisdiction_id": "US-AL",
+        "events": [],
+        "verifications": [verification("us-al-ver")],
+        "watch": [
+            watch(
+                "us-al-w",
+                "pending_bill",
+                "2026-03-01",
+                resolved_date="2026-03-05",
+                resolution="Died at sine die (constructed).",
+                resolution_citation_ids=["test-news"],
+            )
+        ],
+    }
     root = repo(tmp_path, {"US-AL": rec})
     assert [i for i in items_on(root, "2026-04-01") if i.ref == "us-al-w"] == []
 
@@ -86,11 +107,18 @@ def test_an_expiry_with_no_watch_item_is_due_and_a_resolved_one_is_not(tmp_path:
     root = repo(tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev]}})
     got = [(i.reason, i.ref, i.state) for i in items_on(root, "2026-07-02")]
     assert ("expiry", "us-al-temp", "overdue") in got
-    resolved = watch("us-al-w", "temporary_measure", "2026-07-01", event_id="us-al-temp",
-                     resolved_date="2026-07-02", resolution="Lapsed (constructed).",
-                     resolution_citation_ids=["test-news"])
-    root2 = write_repo(tmp_path / "repo2", {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev],
-                                                      "watch": [resolved]}}, CITATIONS)
+    resolved = watch(
+        "us-al-w",
+        "temporary_measure",
+        "2026-07-01",
+        event_id="us-al-temp",
+        resolved_date="2026-07-02",
+        resolution="Lapsed (constructed).",
+        resolution_citation_ids=["test-news"],
+    )
+    root2 = write_repo(
+        tmp_path / "repo2", {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev], "watch": [resolved]}}, CITATIONS
+    )
     assert [i for i in items_on(root2, "2026-07-02") if i.reason in ("expiry", "temporary_measure")] == []
 
 
@@ -117,45 +145,87 @@ def test_review_policy_by_confidence(tmp_path: Path, confidence: str, days: int)
 
 
 def test_next_review_date_is_the_earlier_open_watch_deadline(tmp_path: Path) -> None:
-    rec = {"jurisdiction_id": "US-AL", "events": [event("us-al-ban", "2016-05-10")],
-           "watch": [watch("us-al-w", "pending_bill", "2026-03-01")]}
+    rec = {
+        "jurisdiction_id": "US-AL",
+        "events": [event("us-al-ban", "2016-05-10")],
+        "watch": [watch("us-al-w", "pending_bill", "2026-03-01")],
+    }
     built = build(repo(tmp_path, {"US-AL": rec}))
     row = next(r for r in built.tables["current_status"] if r["jurisdiction_id"] == "US-AL")
     assert row["next_review_date"] == D("2026-03-01")
     (w,) = built.tables["watch_items"]
     assert (w["watch_id"], w["watch_kind"], w["is_open"]) == ("us-al-w", "pending_bill", True)
-    assert built.tables["watch_item_citations"] == [{"watch_id": "us-al-w", "citation_id": "test-news",
-                                                     "role": "start"}]
+    assert built.tables["watch_item_citations"] == [
+        {"watch_id": "us-al-w", "citation_id": "test-news", "role": "start"}
+    ]
 
 
 def test_review_queue_and_stale_scrapers_are_due(tmp_path: Path) -> None:
     root = repo(tmp_path, {"US-CA": {"jurisdiction_id": "US-CA", "verifications": [verification("us-ca-ver")]}})
     q = root / "review" / "queue"
     q.mkdir(parents=True)
-    (q / "federal-register-x-0123456789.json").write_text(json.dumps({
-        "proposal_id": "federal-register-x-0123456789", "source": "federal_register", "kind": "lead",
-        "jurisdiction_id": "US", "source_key": "x", "source_hash": "h", "title": "Constructed lead",
-        "summary": "s", "evidence": {"url": "https://example.org/x", "sha256": "0", "accessed_at": "2026-03-01"},
-        "proposed_date": "2026-03-01"}))
-    (root / "review" / "last-scrape.json").write_text(json.dumps({"run_at": "2026-03-02T06:17:00Z", "sources": [
-        {"source": "ecfr", "ok": True, "error": None, "responses": 3, "proposals": 0, "interval_days": 7,
-         "last_ok": "2026-03-02"},
-        {"source": "legiscan", "ok": False, "error": "HTTPFailure: 503", "responses": 1, "proposals": 0,
-         "interval_days": 7, "last_ok": "2026-02-01"},
-    ]}))
+    (q / "federal-register-x-0123456789.json").write_text(
+        json.dumps(
+            {
+                "proposal_id": "federal-register-x-0123456789",
+                "source": "federal_register",
+                "kind": "lead",
+                "jurisdiction_id": "US",
+                "source_key": "x",
+                "source_hash": "h",
+                "title": "Constructed lead",
+                "summary": "s",
+                "evidence": {"url": "https://example.org/x", "sha256": "0", "accessed_at": "2026-03-01"},
+                "proposed_date": "2026-03-01",
+            }
+        )
+    )
+    (root / "review" / "last-scrape.json").write_text(
+        json.dumps(
+            {
+                "run_at": "2026-03-02T06:17:00Z",
+                "sources": [
+                    {
+                        "source": "ecfr",
+                        "ok": True,
+                        "error": None,
+                        "responses": 3,
+                        "proposals": 0,
+                        "interval_days": 7,
+                        "last_ok": "2026-03-02",
+                    },
+                    {
+                        "source": "legiscan",
+                        "ok": False,
+                        "error": "HTTPFailure: 503",
+                        "responses": 1,
+                        "proposals": 0,
+                        "interval_days": 7,
+                        "last_ok": "2026-02-01",
+                    },
+                ],
+            }
+        )
+    )
     got = {(i.reason, i.ref): i for i in items_on(root, "2026-03-05")}
     assert got[("review_queue", "federal-register-x-0123456789")].state == "due soon"
     assert got[("scraper", "legiscan")].state == "overdue"  # 2026-02-01 + 21 days < 2026-03-05
     assert "HTTPFailure: 503" in got[("scraper", "legiscan")].why
     assert ("scraper", "ecfr") not in got
     later = {(i.reason, i.ref): i for i in items_on(root, "2026-03-30")}
-    assert later[("scraper", "ecfr")].state == "overdue" and later[("review_queue",
-                                                                     "federal-register-x-0123456789")].overdue
+    assert (
+        later[("scraper", "ecfr")].state == "overdue"
+        and later[("review_queue", "federal-register-x-0123456789")].overdue
+    )
 
 
 def test_due_exit_codes_and_json(tmp_path: Path) -> None:
-    rec = {"jurisdiction_id": "US-AL", "events": [], "verifications": [verification("us-al-ver")],
-           "watch": [watch("us-al-w", "reverify", "2026-07-01")]}
+    rec = {
+        "jurisdiction_id": "US-AL",
+        "events": [],
+        "verifications": [verification("us-al-ver")],
+        "watch": [watch("us-al-w", "reverify", "2026-07-01")],
+    }
     root = repo(tmp_path, {"US-AL": rec})
     run = CliRunner().invoke
     clear = run(main, ["due", "--as-of", "2026-03-01", "--root", str(root)])
@@ -172,12 +242,16 @@ def test_due_exit_codes_and_json(tmp_path: Path) -> None:
 
 # derivation: an expiry is not a confirmed lapse --------------------------------------------------------------
 
+
 def _rec(watch_items: list[dict] | None = None) -> JurisdictionRecord:
-    return JurisdictionRecord.model_validate({
-        "jurisdiction_id": "US-AL",
-        "events": [event("us-al-temp", "2026-01-01", basis="emergency_rule", expires_date="2026-07-01")],
-        "verifications": [verification("us-al-ver")],
-        "watch": watch_items or []})
+    return JurisdictionRecord.model_validate(
+        {
+            "jurisdiction_id": "US-AL",
+            "events": [event("us-al-temp", "2026-01-01", basis="emergency_rule", expires_date="2026-07-01")],
+            "verifications": [verification("us-al-ver")],
+            "watch": watch_items or [],
+        }
+    )
 
 
 def test_periods_after_an_unresolved_expiry_are_unconfirmed_from_the_expiry_day() -> None:
@@ -191,8 +265,15 @@ def test_periods_after_an_unresolved_expiry_are_unconfirmed_from_the_expiry_day(
 
 
 def test_a_resolved_temporary_measure_confirms_the_lapse() -> None:
-    w = watch("us-al-w", "temporary_measure", "2026-07-01", event_id="us-al-temp", resolved_date="2026-07-03",
-              resolution="Lapsed (constructed).", resolution_citation_ids=["test-news"])
+    w = watch(
+        "us-al-w",
+        "temporary_measure",
+        "2026-07-01",
+        event_id="us-al-temp",
+        resolved_date="2026-07-03",
+        resolution="Lapsed (constructed).",
+        resolution_citation_ids=["test-news"],
+    )
     periods = derive_periods(_rec([w]), "US-AL")
     assert not any(p.is_unconfirmed for p in periods)
     # an open item about the event does not settle it
@@ -211,8 +292,9 @@ def test_a_reported_change_is_unconfirmed_from_its_reported_date_while_open() ->
 
 def test_unconfirmed_columns_reach_the_package_the_api_and_status(tmp_path: Path, monkeypatch) -> None:
     ev = event("us-al-temp", "2026-01-01", basis="emergency_rule", expires_date="2026-01-02")
-    root = repo(tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev],
-                                     "verifications": [verification("us-al-ver")]}})
+    root = repo(
+        tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev], "verifications": [verification("us-al-ver")]}}
+    )
     built = build(root)
     row = next(r for r in built.tables["current_status"] if r["jurisdiction_id"] == "US-AL")
     assert row["is_unconfirmed"] is True and "us-al-temp" in row["unconfirmed_reason"]
@@ -225,8 +307,9 @@ def test_status_and_api_say_when_the_answer_was_last_verified(tmp_path: Path, mo
     from kratom_regs.loader import Package
 
     ev = event("us-al-temp", "2026-01-01", basis="emergency_rule", expires_date="2026-01-02", confidence="low")
-    root = repo(tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev],
-                                     "verifications": [verification("us-al-ver")]}})
+    root = repo(
+        tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev], "verifications": [verification("us-al-ver")]}}
+    )
     build(root)
     package = Package.open(root / "datapackage")
     monkeypatch.setattr(loader, "current_package", lambda: package)
@@ -249,6 +332,7 @@ def test_a_temporary_measure_without_an_expiry_is_due_until_a_watch_item_covers_
     item = next(i for i in items_on(root, "2026-02-01") if i.reason == "no_expiry")
     assert item.ref == "us-al-temp" and item.state == "overdue"
     covered = watch("us-al-w", "temporary_measure", "2026-07-01", event_id="us-al-temp")
-    root2 = write_repo(tmp_path / "repo2", {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev],
-                                                      "watch": [covered]}}, CITATIONS)
+    root2 = write_repo(
+        tmp_path / "repo2", {"US-AL": {"jurisdiction_id": "US-AL", "events": [ev], "watch": [covered]}}, CITATIONS
+    )
     assert not [i for i in items_on(root2, "2026-02-01") if i.reason == "no_expiry"]

@@ -60,10 +60,12 @@ def _put(files: Files, table: str, rows: list[list[str]], *, rehash: bool = True
 
 def _set(table: str, row: int, column: str, value: str) -> Callable[[Files], None]:
     """Set one cell (row counts data rows from 1)."""
+
     def inject(files: Files) -> None:
         rows = _rows(files, table)
         rows[row][rows[0].index(column)] = value
         _put(files, table, rows)
+
     return inject
 
 
@@ -72,6 +74,7 @@ def _copy_row(table: str, src: int, dst: int) -> Callable[[Files], None]:
         rows = _rows(files, table)
         rows[dst] = list(rows[src])
         _put(files, table, rows)
+
     return inject
 
 
@@ -85,6 +88,7 @@ def _raw(table: str, edit: Callable[[bytes], bytes], rehash: bool = True) -> Cal
                 if res["name"] == table:
                     res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
             files["datapackage.json"] = json.dumps(desc).encode()
+
     return inject
 
 
@@ -92,6 +96,7 @@ def _append_row(table: str, cells: list[str]) -> Callable[[Files], None]:
     def inject(files: Files) -> None:
         rows = _rows(files, table)
         _put(files, table, [*rows, cells])
+
     return inject
 
 
@@ -116,8 +121,9 @@ FAULTS: dict[str, Callable[[Files], None]] = {
     "foreign key: unknown jurisdiction": _set("events", 1, "jurisdiction_id", "ZZ-NOWHERE"),
     "foreign key: self reference": _set("jurisdictions", 6, "parent_id", "QQ"),
     "foreign key: unknown citation": _set("event_citations", 1, "citation_id", "no-such-citation"),
-    "hash: file changed after the descriptor": _raw("citations", lambda b: b.replace(b"Test act", b"Best act"),
-                                                    rehash=False),
+    "hash: file changed after the descriptor": _raw(
+        "citations", lambda b: b.replace(b"Test act", b"Best act"), rehash=False
+    ),
     "bytes: file grew": _raw("verifications", lambda b: b + b"\n", rehash=False),
     "header: wrong label": _raw("claims", lambda b: b.replace(b"claim_id", b"claim_no", 1)),
     "row: extra cell": _append_row("citations", ["x-extra", "news", "false", "T", "", "", "", "", "", "", "more"]),
@@ -143,8 +149,7 @@ def test_the_clean_package_passes_both(clean_files: Files, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_each_injected_fault_is_found_as_frictionless_finds_it(fault: str, clean_files: Files,
-                                                                 tmp_path: Path) -> None:
+def test_each_injected_fault_is_found_as_frictionless_finds_it(fault: str, clean_files: Files, tmp_path: Path) -> None:
     files = dict(clean_files)
     FAULTS[fault](files)
     expected = frictionless_keys(files, tmp_path)

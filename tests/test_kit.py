@@ -43,8 +43,22 @@ def test_merge_keys_never_mistake_a_state_for_a_country() -> None:
 
 def test_kr_panel_matches_the_cli(pkg: Package, tmp_path: Path) -> None:
     frame = kr.panel("year", "2020-01-01", "2023-12-31", level="country")
-    result = CliRunner().invoke(main, ["panel", "--freq", "year", "--start", "2020-01-01", "--end", "2023-12-31",
-                                       "--level", "country", "-o", str(tmp_path / "p.csv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "panel",
+            "--freq",
+            "year",
+            "--start",
+            "2020-01-01",
+            "--end",
+            "2023-12-31",
+            "--level",
+            "country",
+            "-o",
+            str(tmp_path / "p.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     with (tmp_path / "p.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -83,8 +97,15 @@ def test_kit_command_writes_checked_files(pkg: Package, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "kit").iterdir())
     v = pkg.version
-    for want in (f"kratom-regs-{v}-panel-year.csv", f"kratom-regs-{v}-panel-year.dta", "CODEBOOK.md",
-                 "methods.html", f"kratom-regs-{v}.bib", f"kratom-regs-{v}.ris", "SHA256SUMS"):
+    for want in (
+        f"kratom-regs-{v}-panel-year.csv",
+        f"kratom-regs-{v}-panel-year.dta",
+        "CODEBOOK.md",
+        "methods.html",
+        f"kratom-regs-{v}.bib",
+        f"kratom-regs-{v}.ris",
+        "SHA256SUMS",
+    ):
         assert want in names
     for line in (tmp_path / "kit" / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
@@ -98,16 +119,18 @@ def test_zenodo_json_is_in_step_with_citation_cff() -> None:
     assert zen["title"] == cff["title"] and zen["version"] == cff["version"]
     assert zen["description"] == cff["abstract"] and zen["keywords"] == cff["keywords"]
     assert zen["publication_date"] == str(cff["date-released"])
-    assert zen["license"] == cff["license"].lower() and [c["name"] for c in zen["creators"]] == \
-        [a["name"] for a in cff["authors"]]
+    assert zen["license"] == cff["license"].lower() and [c["name"] for c in zen["creators"]] == [
+        a["name"] for a in cff["authors"]
+    ]
     assert cff["identifiers"][0]["value"].removeprefix("sha256:") in zen["notes"]
     assert zen["upload_type"] == "dataset" and cff["type"] == "dataset"
     assert read_ledger()[-1].version == cff["version"]
 
 
 def test_citations_escape_record_text() -> None:
-    c = citation.Cite("A {b} 100% & C_d", "1.2.3", "2026-01-02", "2026", "https://e.org/v/1.2.3/",
-                      "São Tomé: kratom legal status")
+    c = citation.Cite(
+        "A {b} 100% & C_d", "1.2.3", "2026-01-02", "2026", "https://e.org/v/1.2.3/", "São Tomé: kratom legal status"
+    )
     bib = citation.bibtex(c)
     assert r"A \{b\} 100\% \& C\_d" in bib and bib.count("{") == bib.count("}") - bib.count(r"\}") + bib.count(r"\{")
     assert bib.startswith("@misc{kratomregs_1_2_3_s_o_tom")
@@ -129,5 +152,6 @@ def test_customary_country_names_keep_iso_names_as_aliases() -> None:
     assert "Congo, The Democratic Republic of the" in juris["CD"].aliases and "DRC" in juris["CD"].aliases
     assert juris["RU"].name == "Russia" and "Russian Federation" in juris["RU"].aliases
     assert all(j.name not in j.aliases for j in juris.values())
-    assert not [j.name for j in juris.values() if ", " in j.name and j.level == "country"
-                and j.jurisdiction_id != "SH"]  # no inverted "X, Y of" reference names left
+    assert not [
+        j.name for j in juris.values() if ", " in j.name and j.level == "country" and j.jurisdiction_id != "SH"
+    ]  # no inverted "X, Y of" reference names left

@@ -38,8 +38,14 @@ def constructed_jurisdictions() -> dict[str, dict[str, Any]]:
     j["SG"] = {"jurisdiction_id": "SG", "events": [event("sg-ban", "2010-01-01")]}
     j["US-DC"] = {"jurisdiction_id": "US-DC", "events": [event("us-dc-ban", "2019-01-01")]}
     j["US-PR"] = {"jurisdiction_id": "US-PR", "events": [], "verifications": [verification("us-pr-ver")]}
-    j["US-GU"] = {"jurisdiction_id": "US-GU", "events": [event(
-        "us-gu-act", "2020-01-01", event_type="consumer_protection", sets={"status": "regulated", "min_age": 21})]}
+    j["US-GU"] = {
+        "jurisdiction_id": "US-GU",
+        "events": [
+            event(
+                "us-gu-act", "2020-01-01", event_type="consumer_protection", sets={"status": "regulated", "min_age": 21}
+            )
+        ],
+    }
     return j
 
 
@@ -72,8 +78,11 @@ def world_svg(pkg: Package) -> str:
 
 def aria_labels(svg: str) -> list[str]:
     root = ET.fromstring(svg)
-    return [el.attrib["aria-label"] for el in root.iter() if el.attrib.get("aria-roledescription") in
-            ("geoshape", "circle") and "aria-label" in el.attrib]
+    return [
+        el.attrib["aria-label"]
+        for el in root.iter()
+        if el.attrib.get("aria-roledescription") in ("geoshape", "circle") and "aria-label" in el.attrib
+    ]
 
 
 def svg_texts(svg: str) -> str:
@@ -105,8 +114,14 @@ def test_map_has_title_as_of_legend_and_source(pkg: Package, us_svg: str) -> Non
     assert "banned: controlled, possession an offence (2)" in text  # Alabama and DC
     # the map cannot show confidence in colour, so the subtitle counts the weak codings
     assert "0 of the 5 coded places are low confidence" in text
-    for inset in ("District of Columbia", "Puerto Rico", "US Virgin Islands", "Guam", "Northern Mariana Islands",
-                  "American Samoa"):
+    for inset in (
+        "District of Columbia",
+        "Puerto Rico",
+        "US Virgin Islands",
+        "Guam",
+        "Northern Mariana Islands",
+        "American Samoa",
+    ):
         assert inset in text
 
 
@@ -123,8 +138,12 @@ def test_world_map_keys_iso_numeric_and_draws_territories_and_small_places(pkg: 
     assert ids["764"] == "TH" and ids["630"] == "US-PR" and ids["Kosovo"] == "XK"
     assert all(j in juris for j in ids.values() if j is not None)
     # only areas with no ISO 3166-1 code of their own stay uncoded
-    assert {k for k, v in ids.items() if v is None} == {"Somaliland", "N. Cyprus", "Indian Ocean Ter.",
-                                                        "Siachen Glacier"}
+    assert {k for k, v in ids.items() if v is None} == {
+        "Somaliland",
+        "N. Cyprus",
+        "Indian Ocean Ter.",
+        "Siachen Glacier",
+    }
     labels = aria_labels(world_svg)
     assert "Thailand: regulated since 2022-08-27 (Act th-act); confidence high" in labels
     assert "Puerto Rico: legal; confidence medium" in labels  # a US territory takes its own row, not the federal one
@@ -161,7 +180,7 @@ def test_png_has_the_expected_size_and_the_status_colours(pkg: Package, us_svg: 
     assert len(colours) > 50  # not a blank or single-colour image
     for status in ("banned", "regulated", "legal", "unknown"):
         hexa = maps.STATUS_COLOURS[status]
-        assert tuple(int(hexa[i:i + 2], 16) for i in (1, 3, 5)) in colours, status
+        assert tuple(int(hexa[i : i + 2], 16) for i in (1, 3, 5)) in colours, status
     # the coloured area is a real share of the picture, not a stray pixel
     counts = dict((rgb, n) for n, rgb in img.getcolors(maxcolors=1 << 20) or [])
     assert counts[(0xE6, 0xE6, 0xE6)] > img.size[0] * img.size[1] * 0.05
@@ -184,7 +203,7 @@ def test_html_map_is_self_contained_and_cannot_be_broken_out_of(pkg: Package) ->
     assert page.count("<title>") == 1 and '<html lang="en">' in page
     # the embedded spec reads back to the same chart
     start = page.index("const spec = ") + len("const spec = ")
-    spec = json.loads(page[start:page.index(";\n", start)])
+    spec = json.loads(page[start : page.index(";\n", start)])
     assert spec == json.loads(json.dumps(maps.build_spec("us", pkg=pkg)))
 
 
@@ -203,7 +222,7 @@ def _simulate(hex_colour: str, matrix: list[list[float]]) -> list[float]:
         c = min(max(c, 0.0), 1.0)
         return 255 * (12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055)
 
-    rgb = [lin(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5)]
+    rgb = [lin(int(hex_colour[i : i + 2], 16)) for i in (1, 3, 5)]
     return [srgb(sum(matrix[r][k] * rgb[k] for k in range(3))) for r in range(3)]
 
 

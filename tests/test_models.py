@@ -41,14 +41,28 @@ def test_bad_event_is_rejected(change: dict, message: str) -> None:
 
 
 def test_coarse_dates_compare_at_their_precision() -> None:
-    data = event("us-nv-x", "2019-01-01", effective_date_precision="year", enacted_date="2019-06-01",
-                 enacted_date_precision="month")
+    data = event(
+        "us-nv-x",
+        "2019-01-01",
+        effective_date_precision="year",
+        enacted_date="2019-06-01",
+        enacted_date_precision="month",
+    )
     assert Event.model_validate(data).effective_date.year == 2019
 
 
 def test_tracked_event_may_omit_dates_and_precision() -> None:
-    e = Event.model_validate(event("us-al-bill", None, is_binding=False, basis="bill", sets={},
-                                   effective_date_precision="day", enacted_date_precision="day"))
+    e = Event.model_validate(
+        event(
+            "us-al-bill",
+            None,
+            is_binding=False,
+            basis="bill",
+            sets={},
+            effective_date_precision="day",
+            enacted_date_precision="day",
+        )
+    )
     assert e.effective_date_precision is None
 
 
@@ -61,8 +75,10 @@ def test_citation_url_must_be_http(url: str) -> None:
 def test_two_addresses_run_together_are_refused_but_archive_urls_pass() -> None:
     with pytest.raises(ValidationError, match="two addresses"):
         Citation.model_validate({**CITATIONS["test-law"], "url": "https://a.org/p.html?lng=enhttps://b.org/x"})
-    for ok in ("https://web.archive.org/web/20180527225047/https://en.wikipedia.org/wiki/Kratom",
-               "https://example.org/redirect?to=https://b.org/x"):
+    for ok in (
+        "https://web.archive.org/web/20180527225047/https://en.wikipedia.org/wiki/Kratom",
+        "https://example.org/redirect?to=https://b.org/x",
+    ):
         assert Citation.model_validate({**CITATIONS["test-law"], "url": ok}).url == ok
 
 

@@ -49,9 +49,19 @@ def expected(pkg: Package, name: str) -> list[list[object]]:
         vals: list[object] = []
         for f, cell in zip(fields, row, strict=True):
             t = f["type"]
-            vals.append(None if cell == "" else int(cell) if t == "integer" else float(cell) if t == "number"
-                        else {"true": True, "false": False}[cell] if t == "boolean"
-                        else dt.date.fromisoformat(cell) if t == "date" else cell)
+            vals.append(
+                None
+                if cell == ""
+                else int(cell)
+                if t == "integer"
+                else float(cell)
+                if t == "number"
+                else {"true": True, "false": False}[cell]
+                if t == "boolean"
+                else dt.date.fromisoformat(cell)
+                if t == "date"
+                else cell
+            )
         out.append(vals)
     return out
 
@@ -181,8 +191,16 @@ def test_xlsx_reads_back_equal_to_the_csv(mini_pkg: Package, tmp_path: Path) -> 
 def test_xlsx_stores_formula_like_text_as_text(tmp_path: Path) -> None:
     openpyxl = pytest.importorskip("openpyxl")
     payloads = ['=HYPERLINK("https://example.org/x","click")', "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(1,2)"]
-    events = [event(f"us-al-e{i}", f"201{i}-01-01", title=p, summary=p,
-                    sets={"status": "banned"} if i % 2 else {"status": "legal"}) for i, p in enumerate(payloads)]
+    events = [
+        event(
+            f"us-al-e{i}",
+            f"201{i}-01-01",
+            title=p,
+            summary=p,
+            sets={"status": "banned"} if i % 2 else {"status": "legal"},
+        )
+        for i, p in enumerate(payloads)
+    ]
     pkg_dir = build_pkg(tmp_path, {"US-AL": {"jurisdiction_id": "US-AL", "events": events}}, CITATIONS)
     path = export_package("xlsx", tmp_path / "x.xlsx", package_dir=pkg_dir)
     with zipfile.ZipFile(path) as z:
@@ -190,8 +208,10 @@ def test_xlsx_stores_formula_like_text_as_text(tmp_path: Path) -> None:
         assert sheets and not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
     ws = openpyxl.load_workbook(path)["events"]
     cols = list(EVENT_COLUMNS)
-    got = {ws.cell(r, cols.index("title") + 1).value: ws.cell(r, cols.index("summary") + 1) for r in
-           range(2, ws.max_row + 1)}
+    got = {
+        ws.cell(r, cols.index("title") + 1).value: ws.cell(r, cols.index("summary") + 1)
+        for r in range(2, ws.max_row + 1)
+    }
     assert set(got) == set(payloads)
     for p, cell in got.items():
         assert cell.value == p and cell.data_type == "s" and cell.quotePrefix, p
@@ -203,8 +223,9 @@ def test_missing_extra_is_one_clear_error(mini_pkg: Package, tmp_path: Path, mon
     assert code == 2 and "kratom-regs[outputs]" in err and "Traceback" not in err
 
 
-def test_failed_export_leaves_the_previous_file(mini_pkg: Package, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_export_leaves_the_previous_file(
+    mini_pkg: Package, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "out").mkdir()
     target = tmp_path / "out" / "x.xlsx"
     target.write_bytes(b"previous export")
@@ -234,19 +255,27 @@ def test_sqlite_has_keys_indexes_fts_and_datasette_metadata(mini_pkg: Package, t
         assert [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])] == list(t.primary_key)
         fks = {(r[3], r[2], r[4]) for r in db.execute(f'PRAGMA foreign_key_list("{t.name}")')}
         assert fks == {(src[0], dst_table, dst[0]) for src, dst_table, dst in t.foreign_keys}, t.name
-        indexed = {r[2] for ix in db.execute(f'PRAGMA index_list("{t.name}")')
-                   for r in db.execute(f'PRAGMA index_info("{ix[1]}")')}
+        indexed = {
+            r[2]
+            for ix in db.execute(f'PRAGMA index_list("{t.name}")')
+            for r in db.execute(f'PRAGMA index_info("{ix[1]}")')
+        }
         assert {src[0] for src, _, _ in t.foreign_keys} <= indexed | {t.primary_key[0]}, t.name
         rows = [list(r) for r in db.execute(f'SELECT * FROM "{t.name}" ORDER BY rowid')]
-        want = [[int(v) if isinstance(v, bool) else v.isoformat() if isinstance(v, dt.date) else v for v in row]
-                for row in expected(mini_pkg, t.name)]
+        want = [
+            [int(v) if isinstance(v, bool) else v.isoformat() if isinstance(v, dt.date) else v for v in row]
+            for row in expected(mini_pkg, t.name)
+        ]
         assert sorted(rows, key=str) == sorted(want, key=str), t.name
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-    hits = db.execute("SELECT e.event_id FROM events e JOIN events_fts f ON f.rowid = e.rowid "
-                      "WHERE events_fts MATCH 'constructed'").fetchall()
+    hits = db.execute(
+        "SELECT e.event_id FROM events e JOIN events_fts f ON f.rowid = e.rowid WHERE events_fts MATCH 'constructed'"
+    ).fetchall()
     assert len(hits) == len(mini_pkg.rows("events"))
-    hits = db.execute("SELECT c.citation_id FROM citations c JOIN citations_fts f ON f.rowid = c.rowid "
-                      "WHERE citations_fts MATCH 'gazette'").fetchall()
+    hits = db.execute(
+        "SELECT c.citation_id FROM citations c JOIN citations_fts f ON f.rowid = c.rowid "
+        "WHERE citations_fts MATCH 'gazette'"
+    ).fetchall()
     assert hits == [("test-unread-law",)]
     meta = json.loads((tmp_path / "kratom-regs.metadata.json").read_text())
     assert meta["license"] == "CC-BY-4.0" and meta["source"] == mini_pkg.descriptor["citation"]
@@ -301,19 +330,46 @@ def test_export_cli_writes_every_format(mini_pkg: Package, tmp_path: Path) -> No
 def _edge_repo(tmp_path: Path) -> Path:
     """Constructed events on period edges (test data, not law)."""
     ban = {"status": "banned", "possession": "illegal", "sale": "illegal"}
-    return build_pkg(tmp_path, {
-        "US-AL": {"jurisdiction_id": "US-AL", "events": [event("us-al-last-day", "2019-12-31", sets=ban)],
-                  "verifications": [verification("us-al-ver")]},
-        "US-AK": {"jurisdiction_id": "US-AK", "events": [event("us-ak-first-day", "2020-01-01", sets=ban)],
-                  "verifications": [verification("us-ak-ver")]},
-        "US-AZ": {"jurisdiction_id": "US-AZ", "events": [event("us-az-q2", "2019-04-01", sets=ban)],
-                  "verifications": [verification("us-az-ver")]},
-        "US-AR": {"jurisdiction_id": "US-AR", "events": [
-            event("us-ar-temp", "2019-02-10", basis="temporary_order", instrument="regulation",
-                  expires_date="2019-02-20", sets=ban)], "verifications": [verification("us-ar-ver")]},
-        "US-CO": {"jurisdiction_id": "US-CO", "events": [event("us-co-leap", "2020-02-29", sets=ban)],
-                  "verifications": [verification("us-co-ver")]},
-    }, CITATIONS)
+    return build_pkg(
+        tmp_path,
+        {
+            "US-AL": {
+                "jurisdiction_id": "US-AL",
+                "events": [event("us-al-last-day", "2019-12-31", sets=ban)],
+                "verifications": [verification("us-al-ver")],
+            },
+            "US-AK": {
+                "jurisdiction_id": "US-AK",
+                "events": [event("us-ak-first-day", "2020-01-01", sets=ban)],
+                "verifications": [verification("us-ak-ver")],
+            },
+            "US-AZ": {
+                "jurisdiction_id": "US-AZ",
+                "events": [event("us-az-q2", "2019-04-01", sets=ban)],
+                "verifications": [verification("us-az-ver")],
+            },
+            "US-AR": {
+                "jurisdiction_id": "US-AR",
+                "events": [
+                    event(
+                        "us-ar-temp",
+                        "2019-02-10",
+                        basis="temporary_order",
+                        instrument="regulation",
+                        expires_date="2019-02-20",
+                        sets=ban,
+                    )
+                ],
+                "verifications": [verification("us-ar-ver")],
+            },
+            "US-CO": {
+                "jurisdiction_id": "US-CO",
+                "events": [event("us-co-leap", "2020-02-29", sets=ban)],
+                "verifications": [verification("us-co-ver")],
+            },
+        },
+        CITATIONS,
+    )
 
 
 def _rows(pkg: Package, freq: str, start: str, end: str, jid: str) -> dict[str, dict[str, object]]:
@@ -379,8 +435,21 @@ def test_windows_align_to_the_calendar() -> None:
 def test_panel_files_csv_and_parquet_agree(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     pkg_dir = _edge_repo(tmp_path)
-    code, out, err = run("panel", "--freq", "quarter", "--start", "2019-01-01", "--end", "2020-12-31",
-                         "--package", str(pkg_dir), "--level", "state", "-o", str(tmp_path / "p.csv"))
+    code, out, err = run(
+        "panel",
+        "--freq",
+        "quarter",
+        "--start",
+        "2019-01-01",
+        "--end",
+        "2020-12-31",
+        "--package",
+        str(pkg_dir),
+        "--level",
+        "state",
+        "-o",
+        str(tmp_path / "p.csv"),
+    )
     assert code == 0, err
     with (tmp_path / "p.csv").open(newline="") as fh:
         csv_rows = list(csv.DictReader(fh))
@@ -388,17 +457,34 @@ def test_panel_files_csv_and_parquet_agree(tmp_path: Path) -> None:
     al = {r["period"]: r for r in csv_rows if r["jurisdiction_id"] == "US-AL"}
     assert al["2019-Q4"]["status"] == "banned" and al["2019-Q4"]["changed_in_period"] == "true"
     pkg = Package.open(pkg_dir)
-    write_panel(pkg, build_panel(pkg, "quarter", "2019-01-01", "2020-12-31", levels=("state",)),
-                tmp_path / "p.parquet")
+    write_panel(pkg, build_panel(pkg, "quarter", "2019-01-01", "2020-12-31", levels=("state",)), tmp_path / "p.parquet")
     table = pq.read_table(tmp_path / "p.parquet")
     assert table.column_names == list(csv_rows[0])
     for got, want in zip(table.to_pylist(), csv_rows, strict=True):
         for k, v in got.items():
-            cell = "" if v is None else ("true" if v else "false") if isinstance(v, bool) else \
-                v.isoformat() if isinstance(v, dt.date) else str(v)
+            cell = (
+                ""
+                if v is None
+                else ("true" if v else "false")
+                if isinstance(v, bool)
+                else v.isoformat()
+                if isinstance(v, dt.date)
+                else str(v)
+            )
             assert cell == want[k] or float(cell) == float(want[k]), (k, cell, want[k])
-    code, _, err = run("panel", "--freq", "year", "--start", "2019-01-01", "--package", str(pkg_dir),
-                       "--level", "planet", "-o", str(tmp_path / "x.csv"))
+    code, _, err = run(
+        "panel",
+        "--freq",
+        "year",
+        "--start",
+        "2019-01-01",
+        "--package",
+        str(pkg_dir),
+        "--level",
+        "planet",
+        "-o",
+        str(tmp_path / "x.csv"),
+    )
     assert code == 2 and "--level must be one of" in err
 
 
@@ -449,8 +535,20 @@ def _get_json(url: str) -> Any:
 def test_serve_answers_json_for_a_jurisdiction(built_repo: Path) -> None:
     pytest.importorskip("datasette")
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kratom_regs", "serve", "--port", str(port), "--package",
-                             str(built_repo / "datapackage")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kratom_regs",
+            "serve",
+            "--port",
+            str(port),
+            "--package",
+            str(built_repo / "datapackage"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}/kratom-regs"
     try:
         deadline = time.monotonic() + 60

@@ -76,14 +76,30 @@ def test_jurisdictions_filter(mini_pkg: Package) -> None:
     assert {s["jurisdiction_id"] for s in states} >= {"US-AL", "US-DC", "US-PR", "US-GU", "US-VI", "US-AS", "US-MP"}
     assert len([s for s in states if s["jurisdiction_id"].startswith("US-")]) == 56
     assert [j["jurisdiction_id"] for j in kr.jurisdictions(status="banned", as_of="2020-01-01")] == [
-        "TH", "US-AL", "US-CA-san-diego"]
+        "TH",
+        "US-AL",
+        "US-CA-san-diego",
+    ]
 
 
-@pytest.mark.parametrize(("query", "jid"), [
-    ("Alabama", "US-AL"), ("alabama", "US-AL"), ("US-AL", "US-AL"), ("us-al", "US-AL"), ("AK", "US-AK"),
-    ("Puerto Rico", "US-PR"), ("PR", "US-PR"), ("UK", "GB"), ("Côte d'Ivoire", "CI"), ("Ivory Coast", "CI"),
-    ("Washington DC", "US-DC"), ("san diego", "US-CA-san-diego"), ("international", "XX-UN"),
-])
+@pytest.mark.parametrize(
+    ("query", "jid"),
+    [
+        ("Alabama", "US-AL"),
+        ("alabama", "US-AL"),
+        ("US-AL", "US-AL"),
+        ("us-al", "US-AL"),
+        ("AK", "US-AK"),
+        ("Puerto Rico", "US-PR"),
+        ("PR", "US-PR"),
+        ("UK", "GB"),
+        ("Côte d'Ivoire", "CI"),
+        ("Ivory Coast", "CI"),
+        ("Washington DC", "US-DC"),
+        ("san diego", "US-CA-san-diego"),
+        ("international", "XX-UN"),
+    ],
+)
 def test_resolution(mini_pkg: Package, query: str, jid: str) -> None:
     assert mini_pkg.resolve(query) == jid
 
@@ -138,8 +154,7 @@ def test_check_detects_stale_package(built_repo: Path) -> None:
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, kratom_regs; "
-        "print(sorted(m for m in ('pandas', 'frictionless', 'pydantic') if m in sys.modules))"
+        "import sys, kratom_regs; print(sorted(m for m in ('pandas', 'frictionless', 'pydantic') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -150,9 +165,20 @@ def test_the_one_source_shown_is_the_most_authoritative_read(tmp_path: Path, mon
     from tests.conftest import CITATIONS, JURISDICTIONS, event, write_repo
 
     cits = {**CITATIONS, "a-vendor": {**CITATIONS["test-vendor"], "citation_id": "a-vendor"}}
-    juris = {**JURISDICTIONS, "US-AL": {"jurisdiction_id": "US-AL", "events": [
-        event("us-al-ban", "2016-05-10", citation_ids=["a-vendor", "test-news", "test-unread-law"],
-              confidence="medium")]}}
+    juris = {
+        **JURISDICTIONS,
+        "US-AL": {
+            "jurisdiction_id": "US-AL",
+            "events": [
+                event(
+                    "us-al-ban",
+                    "2016-05-10",
+                    citation_ids=["a-vendor", "test-news", "test-unread-law"],
+                    confidence="medium",
+                )
+            ],
+        },
+    }
     root = write_repo(tmp_path / "r", juris, cits)
     build(root)
     pkg = Package.open(root / "datapackage")
@@ -165,8 +191,9 @@ def test_the_one_source_shown_is_the_most_authoritative_read(tmp_path: Path, mon
     assert kinds == ["news", "vendor", "gazette"]  # read sources first, by authority; the unread gazette last
 
 
-def test_build_refuses_to_write_a_package_that_fails_the_package_check(built_repo: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_refuses_to_write_a_package_that_fails_the_package_check(
+    built_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The fast package check gates `build`: a compile bug (here a duplicated event row) writes nothing."""
     from kratom_regs.build import package as pkgmod
     from kratom_regs.errors import PackageCheckFailed
@@ -187,8 +214,9 @@ def test_build_refuses_to_write_a_package_that_fails_the_package_check(built_rep
     assert tree_digest(built_repo) == before
 
 
-def test_validate_reports_package_faults_with_resource_row_and_field(repo: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_reports_package_faults_with_resource_row_and_field(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kratom_regs.build import package as pkgmod
     from kratom_regs.build.check import validate_all
 
@@ -203,5 +231,6 @@ def test_validate_reports_package_faults_with_resource_row_and_field(repo: Path,
     monkeypatch.setenv("KRATOM_REGS_CACHE", "0")  # patched code is not in the cache's code fingerprint
     problems, _ = validate_all(repo)
     package_faults = [p for p in problems if not p.startswith("records/")]  # the test records are not canonical
-    assert package_faults == ["datapackage/jurisdictions: row 2, field level: constraint-error: "
-                              f"constraint \"enum\" is {list(Level.values())}"]
+    assert package_faults == [
+        f'datapackage/jurisdictions: row 2, field level: constraint-error: constraint "enum" is {list(Level.values())}'
+    ]

@@ -46,8 +46,9 @@ def test_every_state_level_us_jurisdiction_is_present() -> None:
 
 
 def test_at_least_30_us_localities() -> None:
-    local = [j for j in kr.jurisdictions() if j["level"] in ("county", "city")
-             and j["jurisdiction_id"].startswith("US-")]
+    local = [
+        j for j in kr.jurisdictions() if j["level"] in ("county", "city") and j["jurisdiction_id"].startswith("US-")
+    ]
     assert len(local) >= 30
 
 
@@ -73,7 +74,8 @@ def test_evidence_rules(pkg: Package) -> None:
         if not any(d["url"] and d["accessed_date"] and d["kind"] not in ("advocacy", "vendor") for d in docs):
             problems.append(f"{jid}: rests on advocacy or vendor pages alone")
         if row["status"] in ("banned", "restricted", "regulated") and not any(
-                d["is_legal_instrument"] == "true" for d in docs):
+            d["is_legal_instrument"] == "true" for d in docs
+        ):
             problems.append(f"{jid}: {row['status']} without citing the law itself")
         if not row["last_verified_date"]:
             problems.append(f"{jid}: no last_verified_date")

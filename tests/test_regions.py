@@ -10,18 +10,21 @@ from kratom_regs.records.universe import INTERNATIONAL_ID, base_jurisdictions
 from tests.test_cli import run
 
 
-@pytest.mark.parametrize(("jid", "expected"), [
-    ("TH", ("Asia", "South-eastern Asia")),
-    ("GB", ("Europe", "Northern Europe")),      # a pattern cell ('^GB$|^UK$') in the source table
-    ("GR", ("Europe", "Southern Europe")),
-    ("XK", ("Europe", "Southern Europe")),      # Kosovo: no ISO 3166-1 code of its own
-    ("BR", ("Americas", "South America")),
-    ("US-AL", ("Americas", "Northern America")),
-    ("US-PR", ("Americas", "Caribbean")),        # a territory takes its own region, not the US's
-    ("US-GU", ("Oceania", "Micronesia")),
-    ("US-CA-san-diego", ("Americas", "Northern America")),
-    (INTERNATIONAL_ID, (None, None)),
-])
+@pytest.mark.parametrize(
+    ("jid", "expected"),
+    [
+        ("TH", ("Asia", "South-eastern Asia")),
+        ("GB", ("Europe", "Northern Europe")),  # a pattern cell ('^GB$|^UK$') in the source table
+        ("GR", ("Europe", "Southern Europe")),
+        ("XK", ("Europe", "Southern Europe")),  # Kosovo: no ISO 3166-1 code of its own
+        ("BR", ("Americas", "South America")),
+        ("US-AL", ("Americas", "Northern America")),
+        ("US-PR", ("Americas", "Caribbean")),  # a territory takes its own region, not the US's
+        ("US-GU", ("Oceania", "Micronesia")),
+        ("US-CA-san-diego", ("Americas", "Northern America")),
+        (INTERNATIONAL_ID, (None, None)),
+    ],
+)
 def test_region_of(jid: str, expected: tuple[str | None, str | None]) -> None:
     assert region_of(jid) == expected
 
@@ -35,7 +38,7 @@ def test_summary_counts_by_region_and_as_of(mini_pkg: Package) -> None:
     code, out, _ = run("summary", "--json")
     assert code == 0
     rows = {r["region"]: r for r in json.loads(out)}
-    assert rows["Asia"]["regulated"] == 1 and rows["Asia"]["coded"] == 1     # Thailand's 2022 act
+    assert rows["Asia"]["regulated"] == 1 and rows["Asia"]["coded"] == 1  # Thailand's 2022 act
     assert rows["Americas"]["legal"] == 1 and rows["Americas"]["confidence_medium"] == 1  # the verified US
     total = rows["total"]
     assert total["total"] == sum(r["total"] for k, r in rows.items() if k != "total")
@@ -68,8 +71,10 @@ def test_regions_read_the_data_table_without_importing_country_converter() -> No
     import subprocess
     import sys
 
-    code = ("import sys\nfrom kratom_regs.records.regions import region_of\n"
-            "assert region_of('TH') == ('Asia', 'South-eastern Asia')\n"
-            "print('country_converter' in sys.modules, 'pandas' in sys.modules)")
+    code = (
+        "import sys\nfrom kratom_regs.records.regions import region_of\n"
+        "assert region_of('TH') == ('Asia', 'South-eastern Asia')\n"
+        "print('country_converter' in sys.modules, 'pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

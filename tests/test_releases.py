@@ -42,13 +42,28 @@ def _snapshots() -> list[tuple[str, str, str, dict[str, dict[str, Any]]]]:
     v2 = copy.deepcopy(v1)
     v2["US-AL"]["events"][0].update(effective_date="2016-07-01", enacted_date="2016-07-01")  # a past date corrected
     v3 = copy.deepcopy(v2)
-    v3["TH"]["events"].append(event("th-amend", "2026-06-01", event_type="consumer_protection",
-                                    enacted_date="2026-05-01", sets={"min_age": 20},
-                                    last_verified_date="2026-06-02"))
-    v3["US-CA-sacramento"] = {"jurisdiction_id": "US-CA-sacramento", "name": "Sacramento", "level": "city",
-                              "parent_id": "US-CA", "events": []}
-    return [("minor", "2026-02-01", "0.1.0", v1), ("patch", "2026-03-01", "0.1.1", v2),
-            ("minor", "2026-07-01", "0.2.0", v3)]
+    v3["TH"]["events"].append(
+        event(
+            "th-amend",
+            "2026-06-01",
+            event_type="consumer_protection",
+            enacted_date="2026-05-01",
+            sets={"min_age": 20},
+            last_verified_date="2026-06-02",
+        )
+    )
+    v3["US-CA-sacramento"] = {
+        "jurisdiction_id": "US-CA-sacramento",
+        "name": "Sacramento",
+        "level": "city",
+        "parent_id": "US-CA",
+        "events": [],
+    }
+    return [
+        ("minor", "2026-02-01", "0.1.0", v1),
+        ("patch", "2026-03-01", "0.1.1", v2),
+        ("minor", "2026-07-01", "0.2.0", v3),
+    ]
 
 
 def _rewrite_records(root: Path, jurisdictions: dict[str, dict[str, Any]]) -> None:
@@ -145,15 +160,18 @@ def _add_table(desc: dict[str, Any], files: dict[str, bytes]) -> None:
     desc["resources"].append(extra)
 
 
-@pytest.mark.parametrize(("edit", "needs", "kind"), [
-    (_drop_claims_column, "major", "column_removed"),
-    (_rename_claims_column, "major", "column_removed"),
-    (_drop_table, "major", "table_removed"),
-    (lambda d, f: _enum(d, lambda e: [v for v in e if v != "low"]), "major", "enum_removed"),
-    (lambda d, f: _enum(d, lambda e: [*e, "very_high"]), "minor", "enum_added"),
-    (_add_claims_column, "minor", "column_added"),
-    (_add_table, "minor", "table_added"),
-])
+@pytest.mark.parametrize(
+    ("edit", "needs", "kind"),
+    [
+        (_drop_claims_column, "major", "column_removed"),
+        (_rename_claims_column, "major", "column_removed"),
+        (_drop_table, "major", "table_removed"),
+        (lambda d, f: _enum(d, lambda e: [v for v in e if v != "low"]), "major", "enum_removed"),
+        (lambda d, f: _enum(d, lambda e: [*e, "very_high"]), "minor", "enum_added"),
+        (_add_claims_column, "minor", "column_added"),
+        (_add_table, "minor", "table_added"),
+    ],
+)
 def test_schema_change_needs_its_bump(history: History, edit: Any, needs: str, kind: str) -> None:
     files = _release_files(history, "0.1.0")
     old, new = _pkg(files), _pkg(files, edit)
@@ -174,8 +192,13 @@ def test_data_bumps(history: History) -> None:
 def test_release_refuses_a_bump_too_small_and_writes_nothing(history: History, tmp_path: Path) -> None:
     root = _copy(history, tmp_path)
     juris = copy.deepcopy(history.snapshots[-1][3])
-    juris["US-TX-austin"] = {"jurisdiction_id": "US-TX-austin", "name": "Austin", "level": "city",
-                             "parent_id": "US-TX", "events": []}
+    juris["US-TX-austin"] = {
+        "jurisdiction_id": "US-TX-austin",
+        "name": "Austin",
+        "level": "city",
+        "parent_id": "US-TX",
+        "events": [],
+    }
     _rewrite_records(root, juris)
     before = tree_digest(root)
     with pytest.raises(rel.ReleaseError, match="need at least --bump minor: new jurisdiction US-TX-austin"):
@@ -185,8 +208,9 @@ def test_release_refuses_a_bump_too_small_and_writes_nothing(history: History, t
     assert done.info.version == "0.3.0" and done.required_bump == "minor"
 
 
-def test_release_refuses_schema_removal_without_major(history: History, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_release_refuses_schema_removal_without_major(
+    history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _copy(history, tmp_path)
     real = build_mod.descriptor
 
@@ -226,8 +250,9 @@ def test_versions() -> None:
 
 
 # -- reproduction ----------------------------------------------------------------------------------------------
-def test_every_release_reproduces_byte_exact(history: History, use_history: Path, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_release_reproduces_byte_exact(
+    history: History, use_history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     infos = ledger.read_ledger(use_history)
     assert [i.version for i in infos] == ["0.1.0", "0.1.1", "0.2.0"]
     for info, (_, day, version, juris) in zip(infos, history.snapshots, strict=True):
@@ -299,8 +324,11 @@ def test_diff_classifies_law_research_and_correction(history: History) -> None:
     assert kinds == {("law", "TH"), ("research", "US-CA-sacramento"), ("correction", "US-AL")}
     th = d["status_changes"]["TH"]
     assert th["fields"] == [{"field": "min_age", "from": "18", "to": "20"}]
-    assert th["citation"] == {"event_id": "th-amend", "official_citation": "Act th-amend",
-                              "url": "https://example.org/law"}
+    assert th["citation"] == {
+        "event_id": "th-amend",
+        "official_citation": "Act th-amend",
+        "url": "https://example.org/law",
+    }
     al = next(c for c in d["changes"] if c["jurisdiction_id"] == "US-AL")
     assert {"field": "effective_date", "from": "2016-05-10", "to": "2016-07-01"} in al["fields"]
     text = CliRunner().invoke(main, ["diff", "0.1.0", "0.1.1", "--root", str(history.root)]).output
@@ -315,8 +343,9 @@ def test_diff_against_the_unreleased_build(history: History) -> None:
 
 
 def test_changes_keep_valid_time_and_record_time_apart(history: History) -> None:
-    out = json.loads(CliRunner().invoke(
-        main, ["changes", "--since", "2026-02-15", "--root", str(history.root), "--json"]).output)
+    out = json.loads(
+        CliRunner().invoke(main, ["changes", "--since", "2026-02-15", "--root", str(history.root), "--json"]).output
+    )
     # valid time: laws that took (or take) effect on or after the date, per the latest release
     valid = [(c["valid_from"], c["jurisdiction_id"]) for c in out["law_changes"]]
     assert valid == [("2026-06-01", "TH"), ("2026-08-26", "US"), ("2028-08-26", "US")]
@@ -330,10 +359,10 @@ def test_changes_keep_valid_time_and_record_time_apart(history: History) -> None
     # record time: the 2016 correction was published on 2026-03-01, so it is here and not under valid time
     assert [r["version"] for r in out["published"]] == ["0.1.1", "0.2.0"]
     corr = out["published"][0]["changes"]
-    assert [(c["kind"], c["jurisdiction_id"], c["valid_date"]) for c in corr] == [
-        ("correction", "US-AL", "2016-07-01")]
-    later = json.loads(CliRunner().invoke(
-        main, ["changes", "--since", "2026-04-01", "--root", str(history.root), "--json"]).output)
+    assert [(c["kind"], c["jurisdiction_id"], c["valid_date"]) for c in corr] == [("correction", "US-AL", "2016-07-01")]
+    later = json.loads(
+        CliRunner().invoke(main, ["changes", "--since", "2026-04-01", "--root", str(history.root), "--json"]).output
+    )
     assert [r["version"] for r in later["published"]] == ["0.2.0"]
     text = CliRunner().invoke(main, ["changes", "--since", "2026-02-15", "--root", str(history.root)]).output
     assert text.index("valid time") < text.index("2026-06-01  Thailand") < text.index("record time")
@@ -343,10 +372,10 @@ def test_changes_keep_valid_time_and_record_time_apart(history: History) -> None
 def test_changelog_and_citation(history: History) -> None:
     log = (history.root / "datapackage" / "CHANGELOG.md").read_text(encoding="utf-8")
     assert log.index("## 0.2.0") < log.index("## 0.1.1") < log.index("## 0.1.0")
-    entry = log[log.index("## 0.2.0"):log.index("## 0.1.1")]
+    entry = log[log.index("## 0.2.0") : log.index("## 0.1.1")]
     assert "### Law changes" in entry and "Thailand (TH): rules changed on 2026-06-01 (min_age 18 → 20)" in entry
     assert "### Newly researched" in entry and "Sacramento (US-CA-sacramento)" in entry
-    assert "### Corrections" in log[log.index("## 0.1.1"):log.index("## 0.1.0")]
+    assert "### Corrections" in log[log.index("## 0.1.1") : log.index("## 0.1.0")]
     cff = (history.root / "CITATION.cff").read_text(encoding="utf-8")
     info = ledger.read_ledger(history.root / "releases")[-1]
     assert 'version: "0.2.0"' in cff and "date-released: 2026-07-01" in cff and info.archive_sha256 in cff
@@ -363,8 +392,10 @@ def test_releases_command_lists_and_verifies(history: History) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [(r["version"], r["released_date"], r["as_of"], r["verified"]) for r in rows] == [
-        ("0.1.0", "2026-02-01", "2026-01-03", True), ("0.1.1", "2026-03-01", "2026-01-03", True),
-        ("0.2.0", "2026-07-01", "2026-06-02", True)]
+        ("0.1.0", "2026-02-01", "2026-01-03", True),
+        ("0.1.1", "2026-03-01", "2026-01-03", True),
+        ("0.2.0", "2026-07-01", "2026-06-02", True),
+    ]
     assert all(len(r["archive_sha256"]) == 64 and "datapackage.json" in r["files"] for r in rows)
 
 
@@ -392,8 +423,9 @@ def test_archive_passes_frictionless(history: History, tmp_path: Path) -> None:
     with zipfile.ZipFile(zpath) as zf:
         assert {n: hashlib.sha256(zf.read(n)).hexdigest() for n in zf.namelist()} == info.files
     assert rel.archive_errors(zpath) == []
-    result = subprocess.run([sys.executable, "-m", "frictionless", "validate", str(zpath)], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "frictionless", "validate", str(zpath)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -410,8 +442,9 @@ def test_invalid_records_release_nothing(history: History, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("fail_at", list(range(1, 14)))
-def test_failure_while_writing_rolls_back(history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          fail_at: int) -> None:
+def test_failure_while_writing_rolls_back(
+    history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
+) -> None:
     root = _copy(history, tmp_path)
     (root / "kratom_regs").mkdir()
     (root / "kratom_regs" / "_version.py").write_text('__version__ = "0.2.0"\n')
@@ -458,8 +491,12 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
     for name in ("records", "releases", "datapackage"):
         shutil.copytree(history.root / name, proj / name)
     (proj / "kratom_regs" / "_version.py").write_text(rel.render_version_file("0.2.0"))
-    result = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
-                             str(tmp_path / "dist"), str(proj)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(proj)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     wheel = next((tmp_path / "dist").glob("*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -478,8 +515,9 @@ def test_wheel_contains_releases(history: History, tmp_path: Path) -> None:
         "print(kr.__version__, hashlib.sha256(kr.load('status_periods', version='0.1.1', raw=True)).hexdigest())"
     )
     env = {**os.environ, "PYTHONPATH": str(wheel)}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
-                         check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, check=False
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     expected = ledger.find_release("0.1.1", history.root / "releases").files["data/status_periods.csv"]
     assert run.stdout.split() == ["0.2.0", expected]

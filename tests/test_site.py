@@ -120,8 +120,16 @@ def test_record_text_is_escaped_everywhere(site: Path) -> None:
 
 def test_only_http_urls_become_links() -> None:
     assert safe_url("https://example.org/a?b=1") == "https://example.org/a?b=1"
-    for bad in ("javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,<b>", "//example.org", "/etc/passwd",
-                "", None, "http:/no-host"):
+    for bad in (
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html,<b>",
+        "//example.org",
+        "/etc/passwd",
+        "",
+        None,
+        "http:/no-host",
+    ):
         assert safe_url(bad) is None, bad
 
 
@@ -129,10 +137,14 @@ def test_jurisdiction_page_shows_status_timeline_and_every_citation(pkg: Package
     page = (site / "j" / "TH.html").read_text(encoding="utf-8")
     assert 'Status on 2026-01-03: <span class="badge status-regulated">regulated</span>' in page
     assert "Minimum age</dt><dd>18" in page
-    timeline = page[page.index('id="timeline"'):page.index('id="events"')]
+    timeline = page[page.index('id="timeline"') : page.index('id="events"')]
     # periods in order, each ending the day before the next begins
     assert re.findall(r'class="when">([^<]*)<', timeline) == [
-        "before 1979-01-01", "1979-01-01 – 2021-08-23", "2021-08-24 – 2022-08-26", "since 2022-08-27"]
+        "before 1979-01-01",
+        "1979-01-01 – 2021-08-23",
+        "2021-08-24 – 2022-08-26",
+        "since 2022-08-27",
+    ]
     assert "tracked only (never sets a status)" in page  # the constructed bill
     for c in api.citations_for("TH"):
         assert f'<li id="cite-{c["citation_id"]}">' in page
@@ -144,17 +156,20 @@ def test_jurisdiction_page_shows_status_timeline_and_every_citation(pkg: Package
 
 def test_changes_page_and_atom_feed(site: Path) -> None:
     changes = (site / "changes.html").read_text(encoding="utf-8")
-    in_effect = changes[changes.index("In effect"):changes.index('id="research"')]
+    in_effect = changes[changes.index("In effect") : changes.index('id="research"')]
     dates = re.findall(r'<span class="when">(\d{4}-\d{2}-\d{2})</span>', in_effect)
     # leaving `unknown` is where the records start to know, not a law change: listed with research instead
     assert "status-unknown" not in in_effect.split('id="change-list"')[1]
-    known = changes[changes.index('id="first-known"'):changes.index("Release notes")] if 'id="first-known"' in changes \
+    known = (
+        changes[changes.index('id="first-known"') : changes.index("Release notes")]
+        if 'id="first-known"' in changes
         else ""
+    )
     first_known = re.findall(r'<span class="when">', known)
     assert dates == sorted(dates, reverse=True) and "2022-08-27" in dates and "2016-05-10" in dates
     assert "Tracked bills, proposed rules and reviews" in changes and "Event th-bill" in changes
     assert '<a href="j/US-CA-san-diego.html">San Diego (California)</a>' in changes  # a city says where it is
-    upcoming = changes[changes.index("Scheduled after 2026-01-03"):changes.index("In effect")]
+    upcoming = changes[changes.index("Scheduled after 2026-01-03") : changes.index("In effect")]
     assert "United States</a>:" in upcoming and "rules changed" in upcoming  # the constructed 2026 temporary order
     ns = {"a": "http://www.w3.org/2005/Atom"}
     feed = ET.parse(site / "feed.atom").getroot()
@@ -162,7 +177,9 @@ def test_changes_page_and_atom_feed(site: Path) -> None:
     assert len(entries) == len(dates) + len(re.findall(r'<span class="when">', upcoming)) + len(first_known)
     assert first_known and all(
         e.find("a:category", ns).attrib["term"] == "research"  # type: ignore[union-attr]
-        for e in entries if (e.findtext("a:title", namespaces=ns) or "").startswith("First known: "))
+        for e in entries
+        if (e.findtext("a:title", namespaces=ns) or "").startswith("First known: ")
+    )
     titles = [e.findtext("a:title", namespaces=ns) for e in entries]
     assert "United States: legal (rules changed)" in titles
     ids = [e.findtext("a:id", namespaces=ns) for e in entries]
@@ -188,8 +205,10 @@ def test_json_api_matches_the_library(pkg: Package, site: Path) -> None:
     doc = json.loads((site / "api" / row["json"]).read_text(encoding="utf-8"))
     live = api.status("US-AL", pkg.as_of)
     # the site counts a verification's age to the data's as-of date (byte-stable), the library to today
-    assert doc["current"].pop("verified_days_before_as_of") == (
-        dt.date.fromisoformat(pkg.as_of) - dt.date.fromisoformat(live["last_verified_date"])).days
+    assert (
+        doc["current"].pop("verified_days_before_as_of")
+        == (dt.date.fromisoformat(pkg.as_of) - dt.date.fromisoformat(live["last_verified_date"])).days
+    )
     assert doc["current"] == {k: v for k, v in live.items() if k != "verified_days_ago"}
     assert doc["periods"] == api.history("US-AL")["periods"]
     assert doc["citations"] == api.citations_for("US-AL")
@@ -220,8 +239,9 @@ def test_index_embeds_both_maps_with_links_and_separate_ids(site: Path) -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_rebuild_replaces_a_site_but_never_another_folder(pkg: Package, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebuild_replaces_a_site_but_never_another_folder(
+    pkg: Package, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(builder, "_maps", lambda data: ([], {}))  # maps are tested above; keep this fast
     precious = tmp_path / "home"
     precious.mkdir()
@@ -268,7 +288,7 @@ def test_index_has_a_quotable_line_a_skip_link_and_a_text_legend(pkg: Package, s
 
 def test_every_page_says_how_to_cite_it(pkg: Package, site: Path) -> None:
     page = (site / "j" / "US-AL.html").read_text(encoding="utf-8")
-    cite = page[page.index('id="cite"'):]
+    cite = page[page.index('id="cite"') :]
     permalink = f"https://example.org/kratom/v/{pkg.version}/j/US-AL.html"
     assert f'href="{permalink}"' in cite
     assert f"Alabama: kratom legal status. In: {pkg.descriptor['title']}, version {pkg.version}" in cite
@@ -285,8 +305,16 @@ def test_methods_page_and_researcher_downloads(pkg: Package, site: Path) -> None
         assert f'id="{anchor}"' in methods
     index = (site / "index.html").read_text(encoding="utf-8")
     name = f"kratom-regs-{pkg.version}"
-    for f in (f"{name}-panel-year.csv", f"{name}-panel-year.parquet", f"{name}-panel-year.dta", "CODEBOOK.md",
-              "methods.html", f"{name}.bib", f"{name}.ris", "SHA256SUMS"):
+    for f in (
+        f"{name}-panel-year.csv",
+        f"{name}-panel-year.parquet",
+        f"{name}-panel-year.dta",
+        "CODEBOOK.md",
+        "methods.html",
+        f"{name}.bib",
+        f"{name}.ris",
+        "SHA256SUMS",
+    ):
         assert f'href="downloads/{f}"' in index and (site / "downloads" / f).is_file(), f
     with pd.io.stata.StataReader(site / "downloads" / f"{name}-panel-year.dta") as reader:
         frame = reader.read()
@@ -297,6 +325,7 @@ def test_methods_page_and_researcher_downloads(pkg: Package, site: Path) -> None
     assert values["changed_in_period"] == {0: "no", 1: "yes"}
     sums = (site / "downloads" / "SHA256SUMS").read_text().splitlines()
     import hashlib
+
     for line in sums:
         digest, fname = line.split("  ")
         assert hashlib.sha256((site / "downloads" / fname).read_bytes()).hexdigest() == digest
@@ -310,15 +339,33 @@ def test_changes_page_filters_and_keeps_research_apart(site: Path) -> None:
     assert 'data-month="2022-08" data-level="country" data-id="TH"' in changes
 
 
-def test_feed_lists_research_and_corrections_by_release_date(pkg: Package, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_lists_research_and_corrections_by_release_date(
+    pkg: Package, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(builder, "_maps", lambda data: ([], {}))
-    monkeypatch.setattr(builder, "_record_times", lambda releases: (
-        {"TH@2022-08-27": "2025-03-01"},
-        [{"kind": "correction", "jurisdiction_id": "TH", "text": "min_age 20 → 18", "version": "0.2.0",
-          "released_date": "2025-06-01"},
-         {"kind": "research", "jurisdiction_id": "US-CA-san-diego", "text": "first coded", "version": "0.3.0",
-          "released_date": "2099-01-01"}]))
+    monkeypatch.setattr(
+        builder,
+        "_record_times",
+        lambda releases: (
+            {"TH@2022-08-27": "2025-03-01"},
+            [
+                {
+                    "kind": "correction",
+                    "jurisdiction_id": "TH",
+                    "text": "min_age 20 → 18",
+                    "version": "0.2.0",
+                    "released_date": "2025-06-01",
+                },
+                {
+                    "kind": "research",
+                    "jurisdiction_id": "US-CA-san-diego",
+                    "text": "first coded",
+                    "version": "0.3.0",
+                    "released_date": "2099-01-01",
+                },
+            ],
+        ),
+    )
     build_site(tmp_path / "s", base_url="https://example.org/")
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entries = ET.parse(tmp_path / "s" / "feed.atom").getroot().findall("a:entry", ns)
@@ -330,15 +377,22 @@ def test_feed_lists_research_and_corrections_by_release_date(pkg: Package, tmp_p
     future = by_title["Newly researched: San Diego (California)"].findtext("a:updated", namespaces=ns) or ""
     assert future[:10] <= dt.date.today().isoformat()  # never a future date
     changes = (tmp_path / "s" / "changes.html").read_text(encoding="utf-8")
-    research = changes[changes.index('id="research"'):]
+    research = changes[changes.index('id="research"') :]
     assert "Correction:" in research and "min_age 20 → 18" in research and "Newly researched:" in research
 
 
 # -- in a real browser ----------------------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -367,8 +421,12 @@ def browser_page(tmp_path: Path) -> Iterator[tuple[object, list[str]]]:
     errors: list[str] = []
     with sync_api.sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900})
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+        )
         try:
             page = ctx.new_page()
             page.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
@@ -390,8 +448,15 @@ def test_browser_pages_load_without_console_errors(server: str, browser_page: tu
     assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
 
 
-PHONE_PAGES = ("index.html", "changes.html", "methods.html", "j/US-AL.html", "j/TH.html", "j/US-CA-san-diego.html",
-               "j/US.html")
+PHONE_PAGES = (
+    "index.html",
+    "changes.html",
+    "methods.html",
+    "j/US-AL.html",
+    "j/TH.html",
+    "j/US-CA-san-diego.html",
+    "j/US.html",
+)
 
 
 @pytest.mark.parametrize("width", [320, 390, 420])
@@ -402,8 +467,11 @@ def test_browser_no_horizontal_overflow_on_a_phone(server: str, browser_page: tu
         page.goto(server + rel, wait_until="load")
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= width, f"{rel} is {wide} px wide at {width} px"
-        offenders = page.evaluate("""w => Array.from(document.querySelectorAll('main *'))
-            .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.skip')).length""", width)
+        offenders = page.evaluate(
+            """w => Array.from(document.querySelectorAll('main *'))
+            .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.skip')).length""",
+            width,
+        )
         assert offenders == 0, f"{rel}: {offenders} elements reach past {width} px"
     page.goto(server + "j/TH.html")
     for label in ("Since", "Law", "Confidence"):  # the fact card shows every fact, not cut off

@@ -61,8 +61,10 @@ def test_event_needs_a_read_source(tmp_path: Path) -> None:
 
 def test_high_confidence_needs_more_than_a_vendor(tmp_path: Path) -> None:
     j = juris()
-    j["US-CA"] = {"jurisdiction_id": "US-CA", "events": [
-        event("us-ca-x", "2020-01-01", sets={"status": "legal"}, citation_ids=["test-vendor"])]}
+    j["US-CA"] = {
+        "jurisdiction_id": "US-CA",
+        "events": [event("us-ca-x", "2020-01-01", sets={"status": "legal"}, citation_ids=["test-vendor"])],
+    }
     lines = problems_for(tmp_path, j)
     assert any("us-ca-x: events[0].confidence: high confidence needs" in x for x in lines)
 
@@ -134,8 +136,9 @@ def test_validate_warns_about_citations_nothing_cites(repo: Path) -> None:
     lint_records(repo, fix=True)
     problems, summary = validate_all(repo)
     assert problems == []
-    assert "warning: 2 citation file(s) cited by no event, verification or claim: test-unread-law, test-vendor" \
-        in summary
+    assert (
+        "warning: 2 citation file(s) cited by no event, verification or claim: test-unread-law, test-vendor" in summary
+    )
     (repo / "records" / "citations" / "test-vendor.yaml").unlink()
     (repo / "records" / "citations" / "test-unread-law.yaml").unlink()
     problems, summary = validate_all(repo)

@@ -17,8 +17,9 @@ def validate_all(root: Path) -> tuple[list[str], str]:
         built = compile_package(root)
     except RecordsInvalid as exc:
         return exc.sink.lines(), ""
-    problems = [f"{rel}: not in canonical form (run `kratom-regs lint --fix`)"
-                for rel in lint_records(root, recs=built.records)]
+    problems = [
+        f"{rel}: not in canonical form (run `kratom-regs lint --fix`)" for rel in lint_records(root, recs=built.records)
+    ]
     problems += missing_kept_files(root)
     problems += package_problems(built.files, root)  # frictionless's checks, in memory (build/fastcheck.py)
     counts = {k: len(v) for k, v in built.tables.items()}
@@ -30,8 +31,9 @@ def validate_all(root: Path) -> tuple[list[str], str]:
     unused = uncited(built.records)
     if unused:
         # a warning, not an error: a researcher may write a citation before the record that cites it
-        summary += (f"\nwarning: {len(unused)} citation file(s) cited by no event, verification or claim: "
-                    + ", ".join(unused))
+        summary += f"\nwarning: {len(unused)} citation file(s) cited by no event, verification or claim: " + ", ".join(
+            unused
+        )
     return problems, summary
 
 

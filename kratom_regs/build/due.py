@@ -40,7 +40,7 @@ _WATCH_WHY: dict[WatchKind, str] = {
     WatchKind.COURT_CASE: "ruling or hearing expected {due}: record the outcome",
     WatchKind.ANNOUNCED_LAW: "takes effect {due}: confirm it came into force and code it",
     WatchKind.REPORTED_CHANGE: "a change reported from {reported} is unconfirmed (shown as such): find a source "
-                               "that settles it",
+    "that settles it",
     WatchKind.REVERIFY: "re-verify by {due}",
 }
 
@@ -89,12 +89,23 @@ def _watch_items(recs: Records, rec: JurisdictionRecord, horizon: dt.date, as_of
     for w in rec.watch:
         if not w.is_open or w.due_date > horizon:
             continue
-        why = _WATCH_WHY[w.kind].format(due=w.due_date.isoformat(),
-                                        reported=w.reported_date.isoformat() if w.reported_date else "")
+        why = _WATCH_WHY[w.kind].format(
+            due=w.due_date.isoformat(), reported=w.reported_date.isoformat() if w.reported_date else ""
+        )
         if w.kind is WatchKind.TEMPORARY_MEASURE and w.can_be_extended:
             why += " (it can be extended)"
-        out.append(DueItem(w.due_date, _state(w.due_date, as_of), rec.jurisdiction_id, w.kind.value, w.watch_id,
-                           f"{why}. {w.subject}", w.opened_date, **_start_citation(recs, w.citation_ids)))
+        out.append(
+            DueItem(
+                w.due_date,
+                _state(w.due_date, as_of),
+                rec.jurisdiction_id,
+                w.kind.value,
+                w.watch_id,
+                f"{why}. {w.subject}",
+                w.opened_date,
+                **_start_citation(recs, w.citation_ids),
+            )
+        )
     return out
 
 
@@ -110,25 +121,53 @@ def _event_items(recs: Records, rec: JurisdictionRecord, horizon: dt.date, as_of
         if not e.is_binding or e.effective_date is None:
             continue
         if e.expires_date is not None and e.expires_date <= horizon and e.event_id not in tm:
-            out.append(DueItem(
-                e.expires_date, _state(e.expires_date, as_of), rec.jurisdiction_id, "expiry", e.event_id,
-                f"{e.title}: expires {e.expires_date.isoformat()} and nothing records what followed; add a "
-                "temporary_measure watch item and resolve it with the lapse, extension or replacement (until "
-                "then the periods from the expiry on are shown unconfirmed)",
-                e.effective_date, **_start_citation(recs, e.citation_ids)))
-        if (e.expires_date is None and e.basis in TEMPORARY_BASES and e.event_id not in tm
-                and e.effective_date <= horizon):
-            out.append(DueItem(
-                e.effective_date, _state(e.effective_date, as_of), rec.jurisdiction_id, "no_expiry", e.event_id,
-                f"{e.title}: a {e.basis.value.replace('_', ' ')} with no expires_date; record when it lapses (or that "
-                "it was made permanent) with a temporary_measure watch item, so its end is never assumed",
-                e.effective_date, **_start_citation(recs, e.citation_ids)))
+            out.append(
+                DueItem(
+                    e.expires_date,
+                    _state(e.expires_date, as_of),
+                    rec.jurisdiction_id,
+                    "expiry",
+                    e.event_id,
+                    f"{e.title}: expires {e.expires_date.isoformat()} and nothing records what followed; add a "
+                    "temporary_measure watch item and resolve it with the lapse, extension or replacement (until "
+                    "then the periods from the expiry on are shown unconfirmed)",
+                    e.effective_date,
+                    **_start_citation(recs, e.citation_ids),
+                )
+            )
+        if (
+            e.expires_date is None
+            and e.basis in TEMPORARY_BASES
+            and e.event_id not in tm
+            and e.effective_date <= horizon
+        ):
+            out.append(
+                DueItem(
+                    e.effective_date,
+                    _state(e.effective_date, as_of),
+                    rec.jurisdiction_id,
+                    "no_expiry",
+                    e.event_id,
+                    f"{e.title}: a {e.basis.value.replace('_', ' ')} with no expires_date; record when it lapses "
+                    "(or that it was made permanent) with a temporary_measure watch item, so its end is never assumed",
+                    e.effective_date,
+                    **_start_citation(recs, e.citation_ids),
+                )
+            )
         if e.last_verified_date < e.effective_date <= horizon and e.event_id not in announced:
-            out.append(DueItem(
-                e.effective_date, _state(e.effective_date, as_of), rec.jurisdiction_id, "in_force", e.event_id,
-                f"{e.title}: coded to take effect {e.effective_date.isoformat()}, after it was last verified "
-                f"({e.last_verified_date.isoformat()}); confirm it came into force as coded",
-                e.last_verified_date, **_start_citation(recs, e.citation_ids)))
+            out.append(
+                DueItem(
+                    e.effective_date,
+                    _state(e.effective_date, as_of),
+                    rec.jurisdiction_id,
+                    "in_force",
+                    e.event_id,
+                    f"{e.title}: coded to take effect {e.effective_date.isoformat()}, after it was last verified "
+                    f"({e.last_verified_date.isoformat()}); confirm it came into force as coded",
+                    e.last_verified_date,
+                    **_start_citation(recs, e.citation_ids),
+                )
+            )
     return out
 
 
@@ -139,10 +178,16 @@ def _policy_item(recs: Records, rec: JurisdictionRecord, horizon: dt.date, as_of
         return None
     days = REVIEW_INTERVAL_DAYS[str(current.confidence)]
     return DueItem(
-        nxt, _state(nxt, as_of), rec.jurisdiction_id, "review_policy", current.period_id,
+        nxt,
+        _state(nxt, as_of),
+        rec.jurisdiction_id,
+        "review_policy",
+        current.period_id,
         f"status '{current.values['status']}' last verified {current.last_verified_date}; at "
         f"{current.confidence} confidence the policy re-verifies every {days} days",
-        current.last_verified_date, **_start_citation(recs, current.citation_ids))
+        current.last_verified_date,
+        **_start_citation(recs, current.citation_ids),
+    )
 
 
 def _queue_items(root: Path, as_of: dt.date) -> list[DueItem]:
@@ -153,11 +198,21 @@ def _queue_items(root: Path, as_of: dt.date) -> list[DueItem]:
         proposed = dt.date.fromisoformat(p.proposed_date[:10])
         due = proposed + dt.timedelta(days=QUEUE_GRACE_DAYS)
         url = (p.citation or {}).get("url") or p.evidence.url
-        out.append(DueItem(
-            due, _state(due, as_of), p.jurisdiction_id, "review_queue", p.proposal_id,
-            f"proposal from {p.source} waits for review ({'binding?' if p.is_binding else p.kind}): {p.title}; "
-            f"`kratom-regs review show {p.proposal_id}`", proposed,
-            (p.citation or {}).get("citation_id"), (p.citation or {}).get("title"), url))
+        out.append(
+            DueItem(
+                due,
+                _state(due, as_of),
+                p.jurisdiction_id,
+                "review_queue",
+                p.proposal_id,
+                f"proposal from {p.source} waits for review ({'binding?' if p.is_binding else p.kind}): {p.title}; "
+                f"`kratom-regs review show {p.proposal_id}`",
+                proposed,
+                (p.citation or {}).get("citation_id"),
+                (p.citation or {}).get("title"),
+                url,
+            )
+        )
     return out
 
 
@@ -191,9 +246,11 @@ def _scraper_items(root: Path, as_of: dt.date) -> list[DueItem]:
         failing = not s.get("ok")
         if stale_on > as_of and not failing:
             continue
-        why = (f"last run failed: {s.get('error') or 'unknown error'}; " if failing else "") + (
-            f"last good run {last_ok.isoformat()}" if last_ok else "no good run recorded"
-        ) + f" (expected every {interval} days; stale after {SCRAPE_STALE_FACTOR}x)"
+        why = (
+            (f"last run failed: {s.get('error') or 'unknown error'}; " if failing else "")
+            + (f"last good run {last_ok.isoformat()}" if last_ok else "no good run recorded")
+            + f" (expected every {interval} days; stale after {SCRAPE_STALE_FACTOR}x)"
+        )
         state = _state(stale_on, as_of) if stale_on <= as_of else "failing"
         out.append(DueItem(stale_on, state, None, "scraper", name, why, last_ok))
     return out

@@ -89,8 +89,9 @@ class Fault:
         return (self.resource, self.row, self.field, self.code)
 
     def __str__(self) -> str:
-        where = ", ".join(p for p in (f"row {self.row}" if self.row else "",
-                                      f"field {self.field}" if self.field else "") if p)
+        where = ", ".join(
+            p for p in (f"row {self.row}" if self.row else "", f"field {self.field}" if self.field else "") if p
+        )
         return f"datapackage/{self.resource}: {where + ': ' if where else ''}{self.code}: {self.message}"
 
 
@@ -117,11 +118,16 @@ def _read_table(name: str, data: bytes, n_fields: int, faults: list[Fault]) -> t
             table = pacsv.read_csv(
                 pa.py_buffer(data),
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid,
-                                                 ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                     null_values=[""], strings_can_be_null=True,
-                                                     quoted_strings_can_be_null=True))
+                parse_options=pacsv.ParseOptions(
+                    newlines_in_values=True, invalid_row_handler=on_invalid, ignore_empty_lines=False
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
             if not bad_rows:
                 return header, table
         except pa.ArrowInvalid:
@@ -183,8 +189,9 @@ def check_package(files: Mapping[str, bytes]) -> list[Fault]:
             faults.append(Fault(name, None, None, "scheme-error", f"file {res['path']} is missing"))
             continue
         if "bytes" in res and len(data) != res["bytes"]:
-            faults.append(Fault(name, None, None, "byte-count",
-                                f"expected {res['bytes']} bytes, the file has {len(data)}"))
+            faults.append(
+                Fault(name, None, None, "byte-count", f"expected {res['bytes']} bytes, the file has {len(data)}")
+            )
         algo, _, want = str(res.get("hash", "")).rpartition(":")
         if want and hashlib.new(algo or "md5", data).hexdigest() != want:
             faults.append(Fault(name, None, None, "hash-count", f"the {algo or 'md5'} hash does not match"))
@@ -200,8 +207,15 @@ def check_package(files: Mapping[str, bytes]) -> list[Fault]:
             if label is None:
                 faults.append(Fault(name, None, f["name"], "missing-label", f"column {j + 1} has no label"))
             elif label != f["name"]:
-                faults.append(Fault(name, None, f["name"], "incorrect-label",
-                                    f"column {j + 1} is labelled {label!r}, not {f['name']!r}"))
+                faults.append(
+                    Fault(
+                        name,
+                        None,
+                        f["name"],
+                        "incorrect-label",
+                        f"column {j + 1} is labelled {label!r}, not {f['name']!r}",
+                    )
+                )
         for j in range(len(fields), len(header)):
             faults.append(Fault(name, None, header[j], "extra-label", f"column {j + 1} is not in the schema"))
         cols = {f["name"]: table.column(j) for j, f in enumerate(fields)}
@@ -217,8 +231,9 @@ def check_package(files: Mapping[str, bytes]) -> list[Fault]:
                 if wrong:
                     bad_type = pc.is_in(col, value_set=pa.array(wrong, pa.string()))
                     for rn in _rows_where(bad_type):
-                        faults.append(Fault(name, rn, f["name"], "type-error",
-                                            f"not a {f['type']} in the expected format"))
+                        faults.append(
+                            Fault(name, rn, f["name"], "type-error", f"not a {f['type']} in the expected format")
+                        )
                     bad_cells[name][f["name"]] = bad_type
             checked = present if bad_type is None else pc.and_(present, pc.invert(pc.fill_null(bad_type, False)))
             if cons.get("required"):
@@ -267,8 +282,9 @@ def check_package(files: Mapping[str, bytes]) -> list[Fault]:
             target = tables[ref][dst].drop_null()
             missing = pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, value_set=target.unique())))
             for rn in _rows_where(missing):
-                faults.append(Fault(name, rn, None, "foreign-key",
-                                    f"{src} {col[rn - 2].as_py()!r} is not a {ref}.{dst}"))
+                faults.append(
+                    Fault(name, rn, None, "foreign-key", f"{src} {col[rn - 2].as_py()!r} is not a {ref}.{dst}")
+                )
     return sorted(faults, key=lambda f: (f.resource, f.row or 0, f.field or "", f.code, f.message))
 
 

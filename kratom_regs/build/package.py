@@ -95,38 +95,69 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
         rec = recs.jurisdictions.get(jid)
         aliases = sorted(set(info.aliases) | set(rec.aliases if rec else []))
         region, subregion = region_of(jid)
-        t["jurisdictions"].append({
-            "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
-            "subdivision_type": info.subdivision_type, "region": region, "subregion": subregion,
-            "aliases": "|".join(aliases), "has_record": rec is not None,
-            "notes": rec.notes if rec else None,
-        })
+        t["jurisdictions"].append(
+            {
+                "jurisdiction_id": jid,
+                "name": info.name,
+                "level": info.level,
+                "parent_id": info.parent_id,
+                "subdivision_type": info.subdivision_type,
+                "region": region,
+                "subregion": subregion,
+                "aliases": "|".join(aliases),
+                "has_record": rec is not None,
+                "notes": rec.notes if rec else None,
+            }
+        )
         periods: list[Period] = derive_periods(rec, jid, adopted_events(rec, recs.jurisdictions) if rec else ())
         current = period_at(periods, as_of)
         for p in periods:
-            t["status_periods"].append({
-                "period_id": p.period_id, "jurisdiction_id": jid, "valid_from": p.valid_from,
-                "valid_to": p.valid_to, "is_current": p is current, **p.values, "confidence": p.confidence,
-                "last_verified_date": p.last_verified_date, "is_unconfirmed": p.is_unconfirmed,
-                "unconfirmed_reason": p.unconfirmed_reason, "start_event_id": p.start_event_id,
-            })
+            t["status_periods"].append(
+                {
+                    "period_id": p.period_id,
+                    "jurisdiction_id": jid,
+                    "valid_from": p.valid_from,
+                    "valid_to": p.valid_to,
+                    "is_current": p is current,
+                    **p.values,
+                    "confidence": p.confidence,
+                    "last_verified_date": p.last_verified_date,
+                    "is_unconfirmed": p.is_unconfirmed,
+                    "unconfirmed_reason": p.unconfirmed_reason,
+                    "start_event_id": p.start_event_id,
+                }
+            )
             t["status_period_citations"] += [{"period_id": p.period_id, "citation_id": c} for c in p.citation_ids]
             t["status_period_events"] += [{"period_id": p.period_id, "event_id": e} for e in p.event_ids]
         start_event = next((e for e in rec.events if e.event_id == current.start_event_id), None) if rec else None
         leads = set(start_event.citation_ids) if start_event else set()
-        ranked = source_order((recs.citations[c] for c in current.citation_ids), citation_id=lambda c: c.citation_id,
-                              kind=lambda c: c.kind, was_read=lambda c: c.was_read, leads=leads)
+        ranked = source_order(
+            (recs.citations[c] for c in current.citation_ids),
+            citation_id=lambda c: c.citation_id,
+            kind=lambda c: c.kind,
+            was_read=lambda c: c.was_read,
+            leads=leads,
+        )
         read = [c for c in ranked if c.was_read]
-        t["current_status"].append({
-            "jurisdiction_id": jid, "name": info.name, "level": info.level, "parent_id": info.parent_id,
-            "period_id": current.period_id, "valid_from": current.valid_from, **current.values,
-            "confidence": current.confidence, "last_verified_date": current.last_verified_date,
-            "is_unconfirmed": current.is_unconfirmed, "unconfirmed_reason": current.unconfirmed_reason,
-            "next_review_date": next_review_date(rec, current),
-            "start_event_id": current.start_event_id,
-            "official_citation": start_event.official_citation if start_event else None,
-            "citation_url": read[0].url if read else None,
-        })
+        t["current_status"].append(
+            {
+                "jurisdiction_id": jid,
+                "name": info.name,
+                "level": info.level,
+                "parent_id": info.parent_id,
+                "period_id": current.period_id,
+                "valid_from": current.valid_from,
+                **current.values,
+                "confidence": current.confidence,
+                "last_verified_date": current.last_verified_date,
+                "is_unconfirmed": current.is_unconfirmed,
+                "unconfirmed_reason": current.unconfirmed_reason,
+                "next_review_date": next_review_date(rec, current),
+                "start_event_id": current.start_event_id,
+                "official_citation": start_event.official_citation if start_event else None,
+                "citation_url": read[0].url if read else None,
+            }
+        )
         if rec is None:
             continue
         for e in rec.events:
@@ -147,14 +178,20 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
         for c in rec.claims:
             t["claims"].append({**c.model_dump(mode="python"), "jurisdiction_id": jid})
         for w in rec.watch:
-            t["watch_items"].append({
-                **w.model_dump(mode="python", exclude={"kind", "citation_ids", "resolution_citation_ids"}),
-                "jurisdiction_id": jid, "watch_kind": w.kind, "is_open": w.is_open,
-            })
-            t["watch_item_citations"] += [{"watch_id": w.watch_id, "citation_id": c, "role": "start"}
-                                          for c in w.citation_ids]
-            t["watch_item_citations"] += [{"watch_id": w.watch_id, "citation_id": c, "role": "resolution"}
-                                          for c in w.resolution_citation_ids]
+            t["watch_items"].append(
+                {
+                    **w.model_dump(mode="python", exclude={"kind", "citation_ids", "resolution_citation_ids"}),
+                    "jurisdiction_id": jid,
+                    "watch_kind": w.kind,
+                    "is_open": w.is_open,
+                }
+            )
+            t["watch_item_citations"] += [
+                {"watch_id": w.watch_id, "citation_id": c, "role": "start"} for c in w.citation_ids
+            ]
+            t["watch_item_citations"] += [
+                {"watch_id": w.watch_id, "citation_id": c, "role": "resolution"} for c in w.resolution_citation_ids
+            ]
     for cid in sorted(recs.citations):
         c = recs.citations[cid]
         t["citations"].append({**c.model_dump(mode="python"), "is_legal_instrument": c.kind in LEGAL_INSTRUMENT_KINDS})
@@ -167,20 +204,22 @@ def descriptor(files: dict[str, bytes], as_of: dt.date, version: str) -> dict[st
     resources = []
     for table in TABLES:
         data = files[f"data/{table.name}.csv"]
-        resources.append({
-            "name": table.name,
-            "title": table.title,
-            "description": table.description,
-            "path": f"data/{table.name}.csv",
-            "type": "table",
-            "scheme": "file",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-            "schema": table.descriptor(),
-        })
+        resources.append(
+            {
+                "name": table.name,
+                "title": table.title,
+                "description": table.description,
+                "path": f"data/{table.name}.csv",
+                "type": "table",
+                "scheme": "file",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "bytes": len(data),
+                "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+                "schema": table.descriptor(),
+            }
+        )
     return {
         "name": PACKAGE_NAME,
         "title": "kratom-regs: the legal status of kratom by jurisdiction",
@@ -194,11 +233,13 @@ def descriptor(files: dict[str, bytes], as_of: dt.date, version: str) -> dict[st
         "as_of": as_of.isoformat(),
         "homepage": HOMEPAGE,
         "keywords": ["kratom", "mitragynine", "7-hydroxymitragynine", "drug policy", "law", "policy surveillance"],
-        "licenses": [{
-            "name": "CC-BY-4.0",
-            "title": "Creative Commons Attribution 4.0 International",
-            "path": "https://creativecommons.org/licenses/by/4.0/",
-        }],
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "title": "Creative Commons Attribution 4.0 International",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+            }
+        ],
         "citation": CITATION_TEXT.format(version=version, as_of=as_of.isoformat()),
         "contributors": [{"title": "kratom-regs contributors", "role": "author"}],
         "resources": resources,
@@ -288,8 +329,11 @@ def missing_kept_files(root: Path) -> list[str]:
 
     if not (root / RELEASES_DIR / "releases.json").is_file() or not read_ledger(root / RELEASES_DIR):
         return []
-    return [f"{PACKAGE_DIR / n} (missing: restore it from git or re-run `kratom-regs release`)"
-            for n in KEPT_FILES if not (root / PACKAGE_DIR / n).is_file()]
+    return [
+        f"{PACKAGE_DIR / n} (missing: restore it from git or re-run `kratom-regs release`)"
+        for n in KEPT_FILES
+        if not (root / PACKAGE_DIR / n).is_file()
+    ]
 
 
 def frictionless_errors(package_json: Path) -> list[str]:
@@ -306,4 +350,3 @@ def frictionless_errors(package_json: Path) -> list[str]:
     for err in report.errors:
         lines.append(f"{package_json}: {err.message}")
     return lines
-

@@ -65,9 +65,7 @@ def _in_force(events: Iterable[Event], day: dt.date) -> list[Event]:
     return [
         e
         for e in events
-        if e.effective_date is not None
-        and e.effective_date <= day
-        and (e.expires_date is None or day < e.expires_date)
+        if e.effective_date is not None and e.effective_date <= day and (e.expires_date is None or day < e.expires_date)
     ]
 
 
@@ -85,24 +83,35 @@ def adopted_events(record: JurisdictionRecord, sources: dict[str, JurisdictionRe
             start = max(e.effective_date, a.since) if a.since else e.effective_date
             if e.expires_date is not None and e.expires_date <= start:
                 continue
-            out.append(e.model_copy(update={"sets": Sets(), "clears": [], "effective_date": start,
-                                            "citation_ids": [*e.citation_ids, *a.citation_ids]}))
+            out.append(
+                e.model_copy(
+                    update={
+                        "sets": Sets(),
+                        "clears": [],
+                        "effective_date": start,
+                        "citation_ids": [*e.citation_ids, *a.citation_ids],
+                    }
+                )
+            )
     return out
 
 
-def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str,
-                   adopted: Iterable[Event] = ()) -> list[Period]:
+def derive_periods(
+    record: JurisdictionRecord | None, jurisdiction_id: str, adopted: Iterable[Event] = ()
+) -> list[Period]:
     """All periods of one jurisdiction, oldest first; exactly one is open-ended. `adopted` are the events
     another jurisdiction's scheduling contributes here (adopted_events)."""
     if record is None:
         return [Period(jurisdiction_id, None, None, baseline(False), (), None, (), None, None)]
-    binding = sorted((e for e in (*record.events, *adopted) if e.is_binding),
-                     key=lambda e: (e.effective_date, e.event_id))
+    binding = sorted(
+        (e for e in (*record.events, *adopted) if e.is_binding), key=lambda e: (e.effective_date, e.event_id)
+    )
     verified = bool(record.verifications)
     latest_ver = max(record.verifications, key=lambda v: (v.verified_date, v.verification_id)) if verified else None
     pending = record.unconfirmed_from()
-    change_days = sorted({d for e in binding for d in (e.effective_date, e.expires_date) if d is not None}
-                         | {d for d, _ in pending})
+    change_days = sorted(
+        {d for e in binding for d in (e.effective_date, e.expires_date) if d is not None} | {d for d, _ in pending}
+    )
 
     def doubt(day: dt.date | None) -> str | None:
         reasons = [why for d, why in pending if day is not None and d <= day]
@@ -115,8 +124,14 @@ def derive_periods(record: JurisdictionRecord | None, jurisdiction_id: str,
             state.update(event_changes(e))
         return state, active
 
-    def make(start: dt.date | None, end: dt.date | None, state: dict[str, object], active: list[Event],
-             starter: str | None, unconfirmed: str | None) -> Period:
+    def make(
+        start: dt.date | None,
+        end: dt.date | None,
+        state: dict[str, object],
+        active: list[Event],
+        starter: str | None,
+        unconfirmed: str | None,
+    ) -> Period:
         # A period's confidence is that of what its headline status rests on: the latest event in force
         # that set `status`, else the verification behind a `legal` baseline. (An old low-confidence
         # age rule must not make a well-sourced later ban look doubtful; each event keeps its own.)

@@ -57,8 +57,13 @@ class _Group(click.Group):
 
 
 def _root_option(f: Any) -> Any:
-    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                        show_default=True, help="Repository folder holding records/.")(f)
+    return click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Repository folder holding records/.",
+    )(f)
 
 
 def _say(text: str, err: bool = False) -> None:
@@ -84,9 +89,8 @@ def _table(rows: list[list[str]], headers: list[str], title: str | None = None) 
         t.add_row(*[Text(inert(str(c))) if c is not None else "" for c in r])
     Console(soft_wrap=False, width=max(100, min(160, shutil.get_terminal_size((120, 40)).columns))).print(t)
 
+
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="kratom-regs")
 def main() -> None:
     """The cited, versioned legal status of kratom by jurisdiction."""
-
-

@@ -29,11 +29,23 @@ def due(as_of: str | None, as_json: bool, root: Path) -> None:
     elif not items:
         click.echo(f"nothing due on {day} or in the {DUE_SOON_DAYS} days after")
     else:
-        _table([[i.state, i.due_date.isoformat(), i.jurisdiction_id or "-", f"{i.reason}: {i.ref}", i.why,
-                 i.since.isoformat() if i.since else "-", i.citation_url or i.citation_id or "-"] for i in items],
-               ["state", "due", "where", "what", "why", "since", "start from"],
-               title=f"{len(items)} item(s) due by {day + dt.timedelta(days=DUE_SOON_DAYS)}; {overdue} due or "
-                     f"overdue on {day}")
+        _table(
+            [
+                [
+                    i.state,
+                    i.due_date.isoformat(),
+                    i.jurisdiction_id or "-",
+                    f"{i.reason}: {i.ref}",
+                    i.why,
+                    i.since.isoformat() if i.since else "-",
+                    i.citation_url or i.citation_id or "-",
+                ]
+                for i in items
+            ],
+            ["state", "due", "where", "what", "why", "since", "start from"],
+            title=f"{len(items)} item(s) due by {day + dt.timedelta(days=DUE_SOON_DAYS)}; {overdue} due or "
+            f"overdue on {day}",
+        )
     if overdue:
         sys.exit(1)
 

@@ -15,8 +15,12 @@ FORMATS = ("csv", "json", "xlsx", "sqlite", "parquet")
 
 
 def _source_options(f: Any) -> Any:
-    f = click.option("--package", "package_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-                     help="Read this data package folder (one holding datapackage.json) instead of the bundled one.")(f)
+    f = click.option(
+        "--package",
+        "package_dir",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        help="Read this data package folder (one holding datapackage.json) instead of the bundled one.",
+    )(f)
     return click.option("--version", "data_version", help="Use this past release instead of the bundled data.")(f)
 
 
@@ -27,15 +31,21 @@ def _open(data_version: str | None, package_dir: Path | None) -> Any:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
-              help="csv and parquet write a folder; json, xlsx and sqlite one file (sqlite also writes "
-                   "<name>.metadata.json for Datasette).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    required=True,
+    help="csv and parquet write a folder; json, xlsx and sqlite one file (sqlite also writes "
+    "<name>.metadata.json for Datasette).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True)
 @click.option("--as-of", help=AS_OF_HELP)
 @click.option("--force", is_flag=True, help="Replace an existing file of that name.")
 @_source_options
-def export(fmt: str, output: Path, as_of: str | None, force: bool, data_version: str | None,
-           package_dir: Path | None) -> None:
+def export(
+    fmt: str, output: Path, as_of: str | None, force: bool, data_version: str | None, package_dir: Path | None
+) -> None:
     """Write the data as csv, json, xlsx (a spreadsheet), sqlite (for Datasette) or parquet."""
     from kratom_regs.outputs.exports import export_package
 
@@ -48,14 +58,29 @@ def export(fmt: str, output: Path, as_of: str | None, force: bool, data_version:
 @click.option("--start", required=True, help="First date (YYYY-MM-DD); widened to the start of its period.")
 @click.option("--end", help="Last date (YYYY-MM-DD); default the package's as-of date.")
 @click.option("--level", "levels", multiple=True, help="Only this level (repeatable).")
-@click.option("--jurisdiction", "ids", multiple=True, help="Only this jurisdiction: a name, ISO code or alias "
-              "(repeatable).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="A .csv, .parquet or .dta (Stata, with variable and value labels) file.")
+@click.option(
+    "--jurisdiction", "ids", multiple=True, help="Only this jurisdiction: a name, ISO code or alias (repeatable)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="A .csv, .parquet or .dta (Stata, with variable and value labels) file.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file of that name.")
 @_source_options
-def panel(freq: str, start: str, end: str | None, levels: tuple[str, ...], ids: tuple[str, ...], output: Path,
-          force: bool, data_version: str | None, package_dir: Path | None) -> None:
+def panel(
+    freq: str,
+    start: str,
+    end: str | None,
+    levels: tuple[str, ...],
+    ids: tuple[str, ...],
+    output: Path,
+    force: bool,
+    data_version: str | None,
+    package_dir: Path | None,
+) -> None:
     """One row per jurisdiction × period with the coded variables in force (end-of-period rule; see the codebook)."""
     from kratom_regs.outputs.panel import build_panel, write_panel
     from kratom_regs.vocab import Level
@@ -84,8 +109,13 @@ def serve(port: int, as_of: str | None, data_version: str | None, package_dir: P
 
 
 @click.command()
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Repository folder holding docs/.")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Repository folder holding docs/.",
+)
 @click.option("--check", is_flag=True, help="Exit non-zero if docs/CODEBOOK.md is out of date; write nothing.")
 def codebook(root: Path, check: bool) -> None:
     """Write docs/CODEBOOK.md from the vocabularies, the field dictionary and the panel definition."""
@@ -105,8 +135,13 @@ def codebook(root: Path, check: bool) -> None:
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the kit into (created if missing).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the kit into (created if missing).",
+)
 @click.option("--force", is_flag=True, help="Replace files of the same names in a folder that is not an earlier kit.")
 @_source_options
 def kit(output: Path, force: bool, data_version: str | None, package_dir: Path | None) -> None:

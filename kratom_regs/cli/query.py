@@ -43,30 +43,48 @@ def status(name: str, as_of: str | None, as_json: bool, data_version: str | None
     since = ans["valid_from"] or "before the first recorded law"
     _say(f"  since:       {since}")
     _say(f"  law:         {_law_line(ans)}")
-    _say(f"  possession {ans['possession']} · sale {ans['sale']} · manufacture {ans['manufacture']} · "
-         f"import {ans['import']}" + (f" · minimum age {ans['min_age']}" if ans.get("min_age") else ""))
-    subs = [f"{s} {ans[f'{s}_rule']}" for s in ("mitragynine", "seven_oh", "analogues", "synthetic")
-            if ans.get(f"{s}_rule") not in (None, "none", "unknown")]
+    _say(
+        f"  possession {ans['possession']} · sale {ans['sale']} · manufacture {ans['manufacture']} · "
+        f"import {ans['import']}" + (f" · minimum age {ans['min_age']}" if ans.get("min_age") else "")
+    )
+    subs = [
+        f"{s} {ans[f'{s}_rule']}"
+        for s in ("mitragynine", "seven_oh", "analogues", "synthetic")
+        if ans.get(f"{s}_rule") not in (None, "none", "unknown")
+    ]
     if subs:
         _say("  alkaloids:   " + ", ".join(subs))
-    verified = (f"last verified {ans['last_verified_date']} ({_days_ago(ans.get('verified_days_ago'))})"
-                if ans.get("last_verified_date") else "never verified")
+    verified = (
+        f"last verified {ans['last_verified_date']} ({_days_ago(ans.get('verified_days_ago'))})"
+        if ans.get("last_verified_date")
+        else "never verified"
+    )
     nxt = f" · next review {ans['next_review_date']}" if ans.get("next_review_date") else ""
     _say(f"  confidence:  {ans['confidence'] or '-'} · {verified}{nxt}")
     if ans.get("is_unconfirmed"):
-        _say("  UNCONFIRMED: " + textwrap.fill(ans.get("unconfirmed_reason") or "no source confirms this coding",
-                                               width=100, initial_indent=" " * 15,
-                                               subsequent_indent=" " * 15)[15:])
+        _say(
+            "  UNCONFIRMED: "
+            + textwrap.fill(
+                ans.get("unconfirmed_reason") or "no source confirms this coding",
+                width=100,
+                initial_indent=" " * 15,
+                subsequent_indent=" " * 15,
+            )[15:]
+        )
     if ans.get("notes"):
-        _say("  note:        " + textwrap.fill(ans["notes"], width=100, initial_indent=" " * 15,
-                                                  subsequent_indent=" " * 15)[15:])
+        _say(
+            "  note:        "
+            + textwrap.fill(ans["notes"], width=100, initial_indent=" " * 15, subsequent_indent=" " * 15)[15:]
+        )
     for c in ans["citations"]:
         _say(f"  source:      {c['title']}" + (f" <{c['url']}>" if c["url"] else ""))
     if len(chain) > 1:
         _say("Also in force here (levels are never merged):")
         for other in chain[1:]:
-            _say(f"  {other['level']:<13} {other['name']} ({other['jurisdiction_id']}): {other['status']}"
-                 f" — {_law_line(other)}")
+            _say(
+                f"  {other['level']:<13} {other['name']} ({other['jurisdiction_id']}): {other['status']}"
+                f" — {_law_line(other)}"
+            )
 
 
 @click.command()
@@ -80,16 +98,32 @@ def history(name: str, as_json: bool, data_version: str | None) -> None:
         _dump(h)
         return
     _table(
-        [[p["valid_from"] or "(start)", p["valid_to"] or "(now)", p["status"], p["confidence"] or "",
-          (p["law"] or {}).get("official_citation", "")] for p in h["periods"]],
+        [
+            [
+                p["valid_from"] or "(start)",
+                p["valid_to"] or "(now)",
+                p["status"],
+                p["confidence"] or "",
+                (p["law"] or {}).get("official_citation", ""),
+            ]
+            for p in h["periods"]
+        ],
         ["from", "to", "status", "confidence", "law that started it"],
         title=f"{h['name']} ({h['jurisdiction_id']}): status periods",
     )
     if h["events"]:
         _table(
-            [[e["effective_date"] or "-", e["enacted_date"] or "-", "law" if e["is_binding"] else "tracked",
-              e["title"], e["official_citation"], "\n".join(c["url"] or c["title"] for c in e["citations"])]
-             for e in h["events"]],
+            [
+                [
+                    e["effective_date"] or "-",
+                    e["enacted_date"] or "-",
+                    "law" if e["is_binding"] else "tracked",
+                    e["title"],
+                    e["official_citation"],
+                    "\n".join(c["url"] or c["title"] for c in e["citations"]),
+                ]
+                for e in h["events"]
+            ],
             ["effective", "enacted", "kind", "what", "citation", "sources"],
             title="Events",
         )
@@ -113,16 +147,31 @@ def list_(status_: str | None, level: str | None, as_of: str | None, as_json: bo
     if as_json:
         _dump(rows)
         return
-    _table([[r["jurisdiction_id"], r["name"], r["level"], r["status"], r["valid_from"] or "", r["confidence"] or ""]
-            for r in rows], ["id", "name", "level", "status", "since", "confidence"],
-           title=f"{len(rows)} jurisdictions")
+    _table(
+        [
+            [r["jurisdiction_id"], r["name"], r["level"], r["status"], r["valid_from"] or "", r["confidence"] or ""]
+            for r in rows
+        ],
+        ["id", "name", "level", "status", "since", "confidence"],
+        title=f"{len(rows)} jurisdictions",
+    )
 
 
 @click.command()
-@click.option("--by", "by", type=click.Choice(["region", "subregion", "level"]), default="region", show_default=True,
-              help="Group rows by UN M49 region or subregion, or by level.")
-@click.option("--level", default="country", show_default=True,
-              help="Only this level (international, country, state, county, city); 'all' for every level.")
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["region", "subregion", "level"]),
+    default="region",
+    show_default=True,
+    help="Group rows by UN M49 region or subregion, or by level.",
+)
+@click.option(
+    "--level",
+    default="country",
+    show_default=True,
+    help="Only this level (international, country, state, county, city); 'all' for every level.",
+)
 @click.option("--as-of", "as_of", default=None, help=AS_OF_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--version", "data_version", help="Answer from this past release.")
@@ -137,10 +186,14 @@ def summary(by: str, level: str, as_of: str | None, as_json: bool, data_version:
         _dump(rows)
         return
     cols = [by, "total", *Status.values(), *(f"conf. {c}" for c in Confidence.values())]
-    _table([[r[by], r["total"], *(r[s] for s in Status.values()),
-             *(r[f"confidence_{c}"] for c in Confidence.values())] for r in rows], cols,
-           title=f"Status by {by} ({'all levels' if level == 'all' else level}); confidence counts coded rows only")
-
+    _table(
+        [
+            [r[by], r["total"], *(r[s] for s in Status.values()), *(r[f"confidence_{c}"] for c in Confidence.values())]
+            for r in rows
+        ],
+        cols,
+        title=f"Status by {by} ({'all levels' if level == 'all' else level}); confidence counts coded rows only",
+    )
 
 
 COMMANDS = [status, history, list_, summary]

@@ -42,9 +42,14 @@ def build(root: Path, check: bool) -> None:
         return
     built = do_build(root)
     write_docs(root, built)
-    _say(f"built datapackage/ version {built.version}, as of {built.as_of}: "
-               + ", ".join(f"{k} {len(v)}" for k, v in built.tables.items() if k in
-                           ("jurisdictions", "events", "status_periods", "citations")))
+    _say(
+        f"built datapackage/ version {built.version}, as of {built.as_of}: "
+        + ", ".join(
+            f"{k} {len(v)}"
+            for k, v in built.tables.items()
+            if k in ("jurisdictions", "events", "status_periods", "citations")
+        )
+    )
 
 
 @click.command()
@@ -59,7 +64,6 @@ def lint(root: Path, fix: bool) -> None:
         _say("not in canonical form (run `kratom-regs lint --fix`):\n  " + "\n  ".join(changed), err=True)
         sys.exit(1)
     _say(f"rewrote {len(changed)} file(s)" if fix else "all record files are canonical")
-
 
 
 COMMANDS = [validate, build, lint]

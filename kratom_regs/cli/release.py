@@ -19,8 +19,12 @@ def _where(root: Path | None) -> Any:
     return releases_path() if root is None else root / RELEASES_DIR
 
 
-_read_root = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                          help="Repository folder holding releases/ (default: the installed or checked-out data).")
+_read_root = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Repository folder holding releases/ (default: the installed or checked-out data).",
+)
 
 
 def _open(version: str, root: Path | None) -> Package:
@@ -33,11 +37,20 @@ def _open(version: str, root: Path | None) -> Package:
 
 
 @click.command()
-@click.option("--bump", type=click.Choice(["major", "minor", "patch"]), required=True,
-              help="major: a column, table or enum value removed or renamed; minor: new jurisdictions, columns or "
-                   "values; patch: corrections and new data.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Repository folder holding records/.")
+@click.option(
+    "--bump",
+    type=click.Choice(["major", "minor", "patch"]),
+    required=True,
+    help="major: a column, table or enum value removed or renamed; minor: new jurisdictions, columns or "
+    "values; patch: corrections and new data.",
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Repository folder holding records/.",
+)
 @click.option("--date", "today", help="Release date (YYYY-MM-DD); default today. For re-cutting a history only.")
 def release(bump: str, root: Path, today: str | None) -> None:
     """Validate, build and record a new release; refuse a bump too small for what changed."""
@@ -46,12 +59,16 @@ def release(bump: str, root: Path, today: str | None) -> None:
     day = dt.date.fromisoformat(today) if today else None
     done = cut_release(root, bump, day)
     info = done.info
-    _say(f"released {info.version} ({info.bump}; the changes needed {done.required_bump or 'any bump'}), "
-               f"data as of {info.as_of}")
+    _say(
+        f"released {info.version} ({info.bump}; the changes needed {done.required_bump or 'any bump'}), "
+        f"data as of {info.as_of}"
+    )
     stored = {how: sum(1 for h in info.stored.values() if h == how) for how in ("full", "delta", "same")}
     _say(f"  stored   releases/{info.version}/: " + ", ".join(f"{n} {how}" for how, n in stored.items() if n))
-    _say(f"  archive  {info.archive} ({info.archive_bytes} bytes, sha256:{info.archive_sha256}): "
-               f"`kratom-regs archive {info.version}` writes it")
+    _say(
+        f"  archive  {info.archive} ({info.archive_bytes} bytes, sha256:{info.archive_sha256}): "
+        f"`kratom-regs archive {info.version}` writes it"
+    )
     _say("  wrote    " + "\n           ".join(done.written))
     _say("")
     _say(done.changelog_entry)
@@ -76,9 +93,21 @@ def releases_cmd(root: Path | None, as_json: bool) -> None:
     else:
         from kratom_regs.cli.app import _table
 
-        _table([[i.version, i.released_date, i.as_of, i.bump, f"sha256:{i.archive_sha256[:16]}…",
-                 "ok" if not p else "DAMAGED"] for i, p in rows],
-               ["version", "released", "data as of", "bump", "archive", "check"], title="Releases")
+        _table(
+            [
+                [
+                    i.version,
+                    i.released_date,
+                    i.as_of,
+                    i.bump,
+                    f"sha256:{i.archive_sha256[:16]}…",
+                    "ok" if not p else "DAMAGED",
+                ]
+                for i, p in rows
+            ],
+            ["version", "released", "data as of", "bump", "archive", "check"],
+            title="Releases",
+        )
         for _, p in rows:
             for line in p:
                 _say(f"error: {line}", err=True)
@@ -115,8 +144,12 @@ def diff(a: str, b: str, root: Path | None, as_json: bool) -> None:
     if d.is_empty:
         _say("no differences")
     elif not d.schema and not d.changes:
-        _say("no law and no coded status changed; rows changed: " + ", ".join(
-            f"{t} +{c['added']} −{c['removed']} ~{c['changed']}" for t, c in d.tables.items() if sum(c.values())))
+        _say(
+            "no law and no coded status changed; rows changed: "
+            + ", ".join(
+                f"{t} +{c['added']} −{c['removed']} ~{c['changed']}" for t, c in d.tables.items() if sum(c.values())
+            )
+        )
 
 
 @click.command()
@@ -136,8 +169,10 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
     if out["latest"] is None:
         _say("no releases yet (cut one with `kratom-regs release --bump minor`)")
         return
-    _say(f"Law changes that took effect on or after {out['since']} (valid time), per release "
-               f"{out['latest']} (data as of {out['latest_as_of']}):")
+    _say(
+        f"Law changes that took effect on or after {out['since']} (valid time), per release "
+        f"{out['latest']} (data as of {out['latest_as_of']}):"
+    )
     if not out["law_changes"]:
         _say("  none recorded")
     for c in out["law_changes"]:
@@ -145,23 +180,33 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
         law = c["law"] or {}
         verb = "lapsed" if law.get("expired") else "took effect"
         if not law.get("expired") and law.get("effective_date_precision") in ("month", "year", "before"):
-            verb = {"month": "took effect that month", "year": "took effect that year",
-                    "before": "in force by this date (exact date unknown)"}[law["effective_date_precision"]]
+            verb = {
+                "month": "took effect that month",
+                "year": "took effect that year",
+                "before": "in force by this date (exact date unknown)",
+            }[law["effective_date_precision"]]
         if not c["in_force_on_as_of"]:
             verb = "scheduled to lapse" if law.get("expired") else "scheduled"
         pub = c["period_first_published"]
         _say(f"  {c['valid_from']}  {c['name']} ({c['jurisdiction_id']}, {c['level']}): {what}")
-        _say(f"              {verb}: {law.get('title', '-')} {law.get('official_citation') or ''} "
-                   f"{law.get('url') or ''}".rstrip())
-        _say(f"              published in {pub['version']} on {pub['released_date']}" if pub
-                   else "              not published as shown before the latest release")
+        _say(
+            f"              {verb}: {law.get('title', '-')} {law.get('official_citation') or ''} "
+            f"{law.get('url') or ''}".rstrip()
+        )
+        _say(
+            f"              published in {pub['version']} on {pub['released_date']}"
+            if pub
+            else "              not published as shown before the latest release"
+        )
     _say("")
     _say(f"Published on or after {out['since']} (record time):")
     if not out["published"]:
         _say("  no release")
     for r in out["published"]:
-        _say(f"  {r['version']} released {r['released_date']} (data as of {r['as_of']})"
-                   + (": first release" if r["first_release"] else ""))
+        _say(
+            f"  {r['version']} released {r['released_date']} (data as of {r['as_of']})"
+            + (": first release" if r["first_release"] else "")
+        )
         for s in r["schema_changes"]:
             _say(f"    - schema: {s['table']}{'.' + s['column'] if s['column'] else ''}: {s['detail']}")
         for c in r["changes"]:
@@ -171,8 +216,13 @@ def changes(since: str, root: Path | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("version")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the zip (default: kratom-regs-VERSION.zip here).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the zip (default: kratom-regs-VERSION.zip here).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file of that name.")
 @_read_root
 def archive(version: str, output: Path | None, force: bool, root: Path | None) -> None:

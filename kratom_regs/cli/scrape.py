@@ -46,13 +46,26 @@ def _review(root: Path) -> Any:
 @click.option("--list", "list_", is_flag=True, help="List the sources and exit.")
 @click.option("--since", help="Only look at documents from this date (YYYY-MM-DD).")
 @click.option("--replay", type=click.Path(file_okay=False, path_type=Path), help="Run from recorded responses only.")
-@click.option("--record", type=click.Path(file_okay=False, path_type=Path),
-              help="Record responses (keys and cookies stripped) into this folder.")
+@click.option(
+    "--record",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Record responses (keys and cookies stripped) into this folder.",
+)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
-@click.option("--report-md", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the run's report as a Markdown table here (for a pull request body).")
-def scrape(sources: tuple[str, ...], list_: bool, since: str | None, replay: Path | None, record: Path | None,
-           root: Path, report_md: Path | None) -> None:
+@click.option(
+    "--report-md",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the run's report as a Markdown table here (for a pull request body).",
+)
+def scrape(
+    sources: tuple[str, ...],
+    list_: bool,
+    since: str | None,
+    replay: Path | None,
+    record: Path | None,
+    root: Path,
+    report_md: Path | None,
+) -> None:
     """Run scrapers (all, or SOURCES) and queue their proposals for review. Writes review/last-scrape.json
     (per source: ok or the error, responses, proposals); exits 1 when any source failed."""
     _checkout(root)
@@ -68,8 +81,9 @@ def scrape(sources: tuple[str, ...], list_: bool, since: str | None, replay: Pat
     failed = False
     results = []
     for name in sources or tuple(sorted(SOURCES)):
-        res = run_source(root, name, since=since_day, replay=replay, record=record,
-                         progress=lambda m: _say(m, err=True))
+        res = run_source(
+            root, name, since=since_day, replay=replay, record=record, progress=lambda m: _say(m, err=True)
+        )
         results.append(res)
         if res.error:
             failed = True
@@ -90,8 +104,7 @@ def review() -> None:
     """Review what scrapers proposed: list, show, accept, reject."""
 
 
-_root = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                     show_default=True)
+_root = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
 
 
 @review.command("list")

@@ -10,11 +10,20 @@ from kratom_regs.cli.app import _say
 
 
 @click.command("map")
-@click.option("--region", type=click.Choice(["us", "world"]), required=True,
-              help="us: states, DC and territories; world: countries.")
+@click.option(
+    "--region",
+    type=click.Choice(["us", "world"]),
+    required=True,
+    help="us: states, DC and territories; world: countries.",
+)
 @click.option("--as-of", help="Status in force on this date (YYYY-MM-DD); default the data's as-of date.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="File to write; .svg, .png or .html picks the format.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write; .svg, .png or .html picks the format.",
+)
 @click.option("--version", "data_version", help="Map this past release.")
 def map_(region: str, as_of: str | None, output: Path, data_version: str | None) -> None:
     """Draw a colourblind-safe status map, offline, from the geometry shipped with the package."""
@@ -25,10 +34,19 @@ def map_(region: str, as_of: str | None, output: Path, data_version: str | None)
 
 
 @click.command("site")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the site into (replaced whole; must be new, empty or an earlier site).")
-@click.option("--base-url", default="", help="Where the site will be served (https://.../), required: the Atom "
-              "feed and each page's permalink are absolute links.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the site into (replaced whole; must be new, empty or an earlier site).",
+)
+@click.option(
+    "--base-url",
+    default="",
+    help="Where the site will be served (https://.../), required: the Atom "
+    "feed and each page's permalink are absolute links.",
+)
 @click.option("--version", "data_version", help="Build the site for this past release.")
 def site(output: Path, base_url: str, data_version: str | None) -> None:
     """Build the static website: maps, table, a page per jurisdiction, changes, Atom feed, JSON API, downloads."""

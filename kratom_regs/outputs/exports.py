@@ -46,8 +46,9 @@ def needs_extra(extra_package: str) -> Iterator[None]:
     try:
         yield
     except ModuleNotFoundError as exc:
-        raise MissingExtra(f"{extra_package} is needed for this output: pip install 'kratom-regs[outputs]' "
-                           f"({exc.name} is missing)") from None
+        raise MissingExtra(
+            f"{extra_package} is needed for this output: pip install 'kratom-regs[outputs]' ({exc.name} is missing)"
+        ) from None
 
 
 def open_package(version: str | None = None, package_dir: Path | Traversable | None = None) -> Package:
@@ -161,8 +162,9 @@ def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
             current.append(published[jid])
             continue
         start = events.get(p["start_event_id"])
-        ranked = source_rows_order((citations[c] for c in period_cites.get(p["period_id"], [])),
-                                   event_cites.get(p["start_event_id"], []))
+        ranked = source_rows_order(
+            (citations[c] for c in period_cites.get(p["period_id"], [])), event_cites.get(p["start_event_id"], [])
+        )
         read = [c for c in ranked if c["url"] and c["accessed_date"]]
         row = {k: p.get(k, "") for k in published[jid]}
         row.update({k: juris[jid][k] for k in ("name", "level", "parent_id")})
@@ -170,8 +172,10 @@ def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
         row["official_citation"] = start["official_citation"] if start else ""
         row["citation_url"] = read[0]["url"] if read else ""
         current.append(row)
-    periods = [{**p, "is_current": "true" if covers(p["valid_from"], p["valid_to"], iso) else "false"}
-               for p in pkg.rows("status_periods")]
+    periods = [
+        {**p, "is_current": "true" if covers(p["valid_from"], p["valid_to"], iso) else "false"}
+        for p in pkg.rows("status_periods")
+    ]
     return {"current_status": current, "status_periods": periods}
 
 
@@ -179,8 +183,13 @@ def arrow_types() -> dict[str, Any]:
     """Frictionless field type -> pyarrow type: the one map the parquet export and the panel share."""
     import pyarrow as pa
 
-    return {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-            "date": pa.date32()}
+    return {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
 
 
 # -- writers ---------------------------------------------------------------------------------------------------
@@ -191,8 +200,9 @@ def _write_csv(view: ExportView, output: Path) -> None:
         (folder / "data").mkdir()
         for n in view.names:
             (folder / "data" / f"{n}.csv").write_bytes(view.raw(n))
-        (folder / "datapackage.json").write_text(json.dumps(view.descriptor(), indent=2, ensure_ascii=False) + "\n",
-                                                 encoding="utf-8")
+        (folder / "datapackage.json").write_text(
+            json.dumps(view.descriptor(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
     replace_dir(output, fill)
 
@@ -237,13 +247,22 @@ def _readme_rows(view: ExportView) -> list[tuple[str, str]]:
         ("Version", view.pkg.version),
         ("Data as of", view.pkg.as_of),
         ("Status as of", view.day + " (current_status and is_current describe this day)"),
-        ("License", " ".join(str(x) for x in (lic.get("name"), f"({lic['title']})" if lic.get("title") else None,
-                                              lic.get("path")) if x)),
+        (
+            "License",
+            " ".join(
+                str(x)
+                for x in (lic.get("name"), f"({lic['title']})" if lic.get("title") else None, lic.get("path"))
+                if x
+            ),
+        ),
         ("How to cite", str(desc.get("citation", ""))),
         ("Source", str(desc.get("homepage", ""))),
         ("Caution", NOT_LEGAL_ADVICE),
-        ("Dates", "valid_from is the first day of a period and valid_to the day after its last day; empty "
-                  "valid_from means since before the first recorded law, empty valid_to means still in force."),
+        (
+            "Dates",
+            "valid_from is the first day of a period and valid_to the day after its last day; empty "
+            "valid_from means since before the first recorded law, empty valid_to means still in force.",
+        ),
     ]
 
 
@@ -252,12 +271,18 @@ def _write_xlsx(view: ExportView, output: Path) -> None:
         import xlsxwriter
 
     def make(path: Path) -> None:
-        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False})
+        wb = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        )
         created = dt.datetime.fromisoformat(view.pkg.as_of) if view.pkg.as_of[:4].isdigit() else None
-        wb.set_properties({"title": str(view.pkg.descriptor.get("title", "")), "author": "kratom-regs contributors",
-                           "comments": str(view.pkg.descriptor.get("citation", "")),
-                           **({"created": created} if created else {})})
+        wb.set_properties(
+            {
+                "title": str(view.pkg.descriptor.get("title", "")),
+                "author": "kratom-regs contributors",
+                "comments": str(view.pkg.descriptor.get("citation", "")),
+                **({"created": created} if created else {}),
+            }
+        )
         fmt = {
             "head": wb.add_format({"bold": True, "bg_color": "#DDDDDD", "bottom": 1}),
             "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
@@ -269,8 +294,10 @@ def _write_xlsx(view: ExportView, output: Path) -> None:
 
         def put_text(ws: Any, r: int, c: int, value: str, cell_format: Any = None) -> None:
             if len(value) > _XLSX_MAX_CELL:
-                raise KratomRegsError(f"{ws.name} row {r + 1}: a cell has {len(value)} characters, more than a "
-                                      f"spreadsheet cell holds ({_XLSX_MAX_CELL})")
+                raise KratomRegsError(
+                    f"{ws.name} row {r + 1}: a cell has {len(value)} characters, more than a "
+                    f"spreadsheet cell holds ({_XLSX_MAX_CELL})"
+                )
             ws.write_string(r, c, value, fmt["quoted"] if value.startswith(FORMULA_PREFIXES) else cell_format)
 
         readme = wb.add_worksheet("README")
@@ -295,8 +322,15 @@ def _write_xlsx(view: ExportView, output: Path) -> None:
         for n in view.names:
             for f in view.fields(n):
                 row += 1
-                for c, v in enumerate((n, f["name"], f["type"], f.get("description", ""),
-                                       ", ".join(f.get("constraints", {}).get("enum", [])))):
+                for c, v in enumerate(
+                    (
+                        n,
+                        f["name"],
+                        f["type"],
+                        f.get("description", ""),
+                        ", ".join(f.get("constraints", {}).get("enum", [])),
+                    )
+                ):
                     put_text(readme, row, c, str(v), fmt["wrap"] if c >= 3 else None)
         readme.set_column(0, 0, 24)
         readme.set_column(1, 1, 60)
@@ -350,8 +384,10 @@ LABEL_COLUMNS = {"jurisdictions": "name", "events": "title", "citations": "title
 
 def _table_order(view: ExportView) -> list[str]:
     """Referenced tables first, so every foreign key points at a table that exists."""
-    deps = {n: {fk["reference"]["resource"] or n for fk in view.pkg.resource(n)["schema"].get("foreignKeys", [])}
-            for n in view.names}
+    deps = {
+        n: {fk["reference"]["resource"] or n for fk in view.pkg.resource(n)["schema"].get("foreignKeys", [])}
+        for n in view.names
+    }
     done: list[str] = []
     while len(done) < len(deps):
         ready = [n for n in view.names if n not in done and deps[n] <= {*done, n}]
@@ -369,20 +405,20 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
     "status_on_a_date": {
         "title": "Status on a date",
         "description": "The status of every place (or one: an id such as US-LA, or a name) in force on a day "
-                       "(YYYY-MM-DD), with its confidence and the status period that carries the law.",
+        "(YYYY-MM-DD), with its confidence and the status period that carries the law.",
         "sql": "select p.jurisdiction_id, j.name, j.level, p.status, p.valid_from, p.valid_to, p.confidence, "
-               "p.period_id from status_periods p join jurisdictions j on j.jurisdiction_id = p.jurisdiction_id "
-               "where (p.valid_from is null or p.valid_from <= :date) and (p.valid_to is null or p.valid_to > :date) "
-               "and (:place = '' or p.jurisdiction_id = :place or j.name = :place) order by j.level, j.name",
+        "p.period_id from status_periods p join jurisdictions j on j.jurisdiction_id = p.jurisdiction_id "
+        "where (p.valid_from is null or p.valid_from <= :date) and (p.valid_to is null or p.valid_to > :date) "
+        "and (:place = '' or p.jurisdiction_id = :place or j.name = :place) order by j.level, j.name",
     },
     "current_law_with_citation": {
         "title": "Current law with its citation",
         "description": "Every place's status today with the law that set it, its official citation and a link "
-                       "(leave status empty for all; or banned, restricted, regulated, legal, unknown).",
+        "(leave status empty for all; or banned, restricted, regulated, legal, unknown).",
         "sql": "select c.jurisdiction_id, c.name, c.level, c.status, c.valid_from, c.confidence, "
-               "c.last_verified_date, e.title as law, c.official_citation, c.citation_url from current_status c "
-               "left join events e on e.event_id = c.start_event_id where (:status = '' or c.status = :status) "
-               "order by c.level, c.name",
+        "c.last_verified_date, e.title as law, c.official_citation, c.citation_url from current_status c "
+        "left join events e on e.event_id = c.start_event_id where (:status = '' or c.status = :status) "
+        "order by c.level, c.name",
     },
 }
 
@@ -406,9 +442,11 @@ def datasette_metadata(view: ExportView, database: str) -> dict[str, Any]:
             t["description"], t["columns"] = str(res.get("description", "")), columns
         else:  # Datasette lists column meanings above the rows: a wide table's would push its data off screen
             meanings = "".join(f"<dt>{html.escape(c)}</dt><dd>{html.escape(d)}</dd>" for c, d in columns.items())
-            t["description_html"] = (f"<p>{html.escape(str(res.get('description', '')))}</p><details><summary>"
-                                     f"What each of the {len(columns)} columns means</summary><dl>{meanings}</dl>"
-                                     "</details>")
+            t["description_html"] = (
+                f"<p>{html.escape(str(res.get('description', '')))}</p><details><summary>"
+                f"What each of the {len(columns)} columns means</summary><dl>{meanings}</dl>"
+                "</details>"
+            )
         if n in LABEL_COLUMNS:
             t["label_column"] = LABEL_COLUMNS[n]
         if n in FTS_COLUMNS:
@@ -421,12 +459,11 @@ def datasette_metadata(view: ExportView, database: str) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "title": desc.get("title", "kratom-regs"),
         "description": f"{desc.get('description', '')} Version {view.pkg.version}, data as of {view.pkg.as_of}, "
-                       f"status as of {view.day}. {NOT_LEGAL_ADVICE}",
+        f"status as of {view.day}. {NOT_LEGAL_ADVICE}",
         "license": lic.get("name", ""),
         "license_url": lic.get("path", ""),
         "source": str(desc.get("citation", "")),
-        "databases": {database: {"title": desc.get("title", database), "tables": tables,
-                                 "queries": CANNED_QUERIES}},
+        "databases": {database: {"title": desc.get("title", database), "tables": tables, "queries": CANNED_QUERIES}},
     }
     if desc.get("homepage"):
         meta["source_url"] = desc["homepage"]
@@ -469,14 +506,22 @@ def write_sqlite(view: ExportView, output: Path) -> None:
             fields = view.fields(n)
             pk = schema["primaryKey"]
             not_null = {f["name"] for f in fields if f.get("constraints", {}).get("required")}
-            fks = [(_one_or_all(fk["fields"]), fk["reference"]["resource"] or n, _one_or_all(fk["reference"]["fields"]))
-                   for fk in schema.get("foreignKeys", [])]
+            fks = [
+                (_one_or_all(fk["fields"]), fk["reference"]["resource"] or n, _one_or_all(fk["reference"]["fields"]))
+                for fk in schema.get("foreignKeys", [])
+            ]
             table = db.table(n)
-            table.create({f["name"]: _SQL_TYPES.get(f["type"], str) for f in fields},
-                         pk=pk[0] if len(pk) == 1 else tuple(pk), foreign_keys=fks, not_null=not_null)
+            table.create(
+                {f["name"]: _SQL_TYPES.get(f["type"], str) for f in fields},
+                pk=pk[0] if len(pk) == 1 else tuple(pk),
+                foreign_keys=fks,
+                not_null=not_null,
+            )
             cols = view.columns(n)
-            records = [{c: (v.isoformat() if isinstance(v, dt.date) else v) for c, v in zip(cols, row, strict=True)}
-                       for row in view.typed_rows(n)]
+            records = [
+                {c: (v.isoformat() if isinstance(v, dt.date) else v) for c, v in zip(cols, row, strict=True)}
+                for row in view.typed_rows(n)
+            ]
             if n == "jurisdictions":  # parents before children, so the self-reference holds row by row
                 parent = {str(r["jurisdiction_id"]): r["parent_id"] for r in records}
                 records.sort(key=lambda r: (_depth(parent, str(r["jurisdiction_id"])), r["jurisdiction_id"]))
@@ -507,11 +552,20 @@ def arrow_table(view: ExportView, name: str) -> Any:
     types = arrow_types()
     fields = view.fields(name)
     schema = pa.schema(
-        [pa.field(f["name"], types.get(f["type"], pa.string()),
-                  metadata={"description": str(f.get("description", ""))}) for f in fields],
-        metadata={"kratom_regs.table": name, "kratom_regs.version": view.pkg.version,
-                  "kratom_regs.as_of": view.pkg.as_of, "kratom_regs.status_as_of": view.day,
-                  "license": license_name(view.pkg), "citation": str(view.pkg.descriptor.get("citation", ""))},
+        [
+            pa.field(
+                f["name"], types.get(f["type"], pa.string()), metadata={"description": str(f.get("description", ""))}
+            )
+            for f in fields
+        ],
+        metadata={
+            "kratom_regs.table": name,
+            "kratom_regs.version": view.pkg.version,
+            "kratom_regs.as_of": view.pkg.as_of,
+            "kratom_regs.status_as_of": view.day,
+            "license": license_name(view.pkg),
+            "citation": str(view.pkg.descriptor.get("citation", "")),
+        },
     )
     rows = view.typed_rows(name)
     columns = {f["name"]: [r[i] for r in rows] for i, f in enumerate(fields)}
@@ -527,8 +581,9 @@ def _write_parquet(view: ExportView, output: Path) -> None:
     def fill(folder: Path) -> None:
         for n, t in tables.items():
             pq.write_table(t, str(folder / f"{n}.parquet"), compression="zstd")
-        (folder / "README.txt").write_text("\n".join(f"{k}: {v}" for k, v in _readme_rows(view)) + "\n",
-                                           encoding="utf-8")
+        (folder / "README.txt").write_text(
+            "\n".join(f"{k}: {v}" for k, v in _readme_rows(view)) + "\n", encoding="utf-8"
+        )
 
     replace_dir(output, fill)
 
@@ -548,8 +603,11 @@ def _check_target(fmt: str, output: Path, force: bool = False) -> None:
     if not output.is_dir():
         raise ValueError(f"{output} is a file; a {fmt} export is a folder: give a new folder name")
     names = {p.name for p in output.iterdir()}
-    earlier = ("datapackage.json" in names and names <= {"datapackage.json", "data"}) if fmt == "csv" else \
-        all(n.endswith(".parquet") or n == "README.txt" for n in names)
+    earlier = (
+        ("datapackage.json" in names and names <= {"datapackage.json", "data"})
+        if fmt == "csv"
+        else all(n.endswith(".parquet") or n == "README.txt" for n in names)
+    )
     if names and not earlier:
         raise ValueError(f"{output} exists and is not an earlier {fmt} export; give a new or empty folder")
 
@@ -566,12 +624,23 @@ def shareable(*paths: Path) -> None:
 
 
 _WRITERS: dict[str, Callable[[ExportView, Path], None]] = {
-    "csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx, "sqlite": write_sqlite, "parquet": _write_parquet,
+    "csv": _write_csv,
+    "json": _write_json,
+    "xlsx": _write_xlsx,
+    "sqlite": write_sqlite,
+    "parquet": _write_parquet,
 }
 
 
-def export_package(fmt: str, output: Path, *, version: str | None = None, as_of: str | dt.date | None = None,
-                   package_dir: Path | None = None, force: bool = False) -> Path:
+def export_package(
+    fmt: str,
+    output: Path,
+    *,
+    version: str | None = None,
+    as_of: str | dt.date | None = None,
+    package_dir: Path | None = None,
+    force: bool = False,
+) -> Path:
     """Write the package in one format.
 
     csv and parquet write a folder (one file per table); json, xlsx and sqlite one file

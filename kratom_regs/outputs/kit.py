@@ -46,8 +46,12 @@ def release_changelog(version: str) -> str:
 
     past = history(releases_path())
     upto = next(i for i, (info, _) in enumerate(past) if info.version == version) + 1
-    return render_changelog([render_entry(diff_packages(past[i - 1][1] if i else None, p), info.released_date)
-                             for i, (info, p) in enumerate(past[:upto])])
+    return render_changelog(
+        [
+            render_entry(diff_packages(past[i - 1][1] if i else None, p), info.released_date)
+            for i, (info, p) in enumerate(past[:upto])
+        ]
+    )
 
 
 def build_kit(pkg: Package, methods_html: bytes | None = None) -> Kit:
@@ -96,8 +100,9 @@ def build_kit(pkg: Package, methods_html: bytes | None = None) -> Kit:
 
 def sums(files: dict[str, bytes]) -> bytes:
     """`sha256sum -c` format, so anyone can check a download with the standard tool."""
-    return "".join(f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items())
-                   if n != SUMS).encode("utf-8")
+    return "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {n}\n" for n, data in sorted(files.items()) if n != SUMS
+    ).encode("utf-8")
 
 
 def write_kit(pkg: Package, folder: Path, methods_html: bytes | None = None, *, force: bool = False) -> Kit:
@@ -110,11 +115,16 @@ def write_kit(pkg: Package, folder: Path, methods_html: bytes | None = None, *, 
     check_not_stdout(folder)
     kit = build_kit(pkg, methods_html)
     if not force and not (folder / SUMS).is_file():
-        clash = sorted(n for n, data in kit.files.items() if os.path.lexists(folder / n)
-                       and (not (folder / n).is_file() or (folder / n).read_bytes() != data))
+        clash = sorted(
+            n
+            for n, data in kit.files.items()
+            if os.path.lexists(folder / n) and (not (folder / n).is_file() or (folder / n).read_bytes() != data)
+        )
         if clash:
-            raise OutputExists(f"{folder} is not an earlier kit and already holds {', '.join(clash)}: give a new "
-                               "or empty folder, or add --force to replace them")
+            raise OutputExists(
+                f"{folder} is not an earlier kit and already holds {', '.join(clash)}: give a new "
+                "or empty folder, or add --force to replace them"
+            )
     folder.mkdir(parents=True, exist_ok=True)
     for n, data in kit.files.items():
         write_bytes_atomic(folder / n, data)

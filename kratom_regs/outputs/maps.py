@@ -57,13 +57,62 @@ LEGEND_MEANINGS: dict[str, str] = {
 
 #: us-atlas keys states by FIPS code; ISO 3166-2 uses USPS codes. A fixed public code list.
 FIPS_TO_USPS: dict[str, str] = {
-    "01": "AL", "02": "AK", "04": "AZ", "05": "AR", "06": "CA", "08": "CO", "09": "CT", "10": "DE", "11": "DC",
-    "12": "FL", "13": "GA", "15": "HI", "16": "ID", "17": "IL", "18": "IN", "19": "IA", "20": "KS", "21": "KY",
-    "22": "LA", "23": "ME", "24": "MD", "25": "MA", "26": "MI", "27": "MN", "28": "MS", "29": "MO", "30": "MT",
-    "31": "NE", "32": "NV", "33": "NH", "34": "NJ", "35": "NM", "36": "NY", "37": "NC", "38": "ND", "39": "OH",
-    "40": "OK", "41": "OR", "42": "PA", "44": "RI", "45": "SC", "46": "SD", "47": "TN", "48": "TX", "49": "UT",
-    "50": "VT", "51": "VA", "53": "WA", "54": "WV", "55": "WI", "56": "WY", "60": "AS", "66": "GU", "69": "MP",
-    "72": "PR", "78": "VI",
+    "01": "AL",
+    "02": "AK",
+    "04": "AZ",
+    "05": "AR",
+    "06": "CA",
+    "08": "CO",
+    "09": "CT",
+    "10": "DE",
+    "11": "DC",
+    "12": "FL",
+    "13": "GA",
+    "15": "HI",
+    "16": "ID",
+    "17": "IL",
+    "18": "IN",
+    "19": "IA",
+    "20": "KS",
+    "21": "KY",
+    "22": "LA",
+    "23": "ME",
+    "24": "MD",
+    "25": "MA",
+    "26": "MI",
+    "27": "MN",
+    "28": "MS",
+    "29": "MO",
+    "30": "MT",
+    "31": "NE",
+    "32": "NV",
+    "33": "NH",
+    "34": "NJ",
+    "35": "NM",
+    "36": "NY",
+    "37": "NC",
+    "38": "ND",
+    "39": "OH",
+    "40": "OK",
+    "41": "OR",
+    "42": "PA",
+    "44": "RI",
+    "45": "SC",
+    "46": "SD",
+    "47": "TN",
+    "48": "TX",
+    "49": "UT",
+    "50": "VT",
+    "51": "VA",
+    "53": "WA",
+    "54": "WV",
+    "55": "WI",
+    "56": "WY",
+    "60": "AS",
+    "66": "GU",
+    "69": "MP",
+    "72": "PR",
+    "78": "VI",
 }
 #: Places the Albers USA projection cannot show (it draws only the 50 states), plus DC, which is
 #: too small to see at national scale: each gets its own zoomed panel under the main map.
@@ -165,8 +214,13 @@ def statuses_on(pkg: Package, day: dt.date) -> dict[str, dict[str, str]]:
     return out
 
 
-def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str | None],
-              periods: dict[str, dict[str, str]], link: str | None) -> dict[str, int]:
+def _annotate(
+    pkg: Package,
+    geometries: list[dict[str, Any]],
+    ids: dict[str, str | None],
+    periods: dict[str, dict[str, str]],
+    link: str | None,
+) -> dict[str, int]:
     """Write status, name and link into each geometry's properties; count features per status."""
     juris = pkg.index["juris"]
     laws = {e["event_id"]: e["official_citation"] for e in pkg.rows("events")}
@@ -176,17 +230,37 @@ def _annotate(pkg: Package, geometries: list[dict[str, Any]], ids: dict[str, str
         jid = ids.get(key)
         props = g.setdefault("properties", {})
         if jid is None or jid not in juris:
-            props.update(status=NOT_CODED, name=props.get("name", ""), jurisdiction_id="", since="", law="",
-                         confidence="", href="", tip=f"{props.get('name', '')}: not coded")
+            props.update(
+                status=NOT_CODED,
+                name=props.get("name", ""),
+                jurisdiction_id="",
+                since="",
+                law="",
+                confidence="",
+                href="",
+                tip=f"{props.get('name', '')}: not coded",
+            )
         else:
             p = periods[jid]
             since = p["valid_from"]
             law = laws.get(p["start_event_id"], "")
             confidence = p.get("confidence") or ""
-            tip = f"{juris[jid]['name']}: {p['status']}" + (f" since {since}" if since else "") + (
-                f" ({law})" if law else "") + (f"; confidence {confidence}" if confidence else "")
-            props.update(status=p["status"], name=juris[jid]["name"], jurisdiction_id=jid, since=since, law=law,
-                         confidence=confidence, href=LINK_BASE + link.format(id=jid) if link else "", tip=tip)
+            tip = (
+                f"{juris[jid]['name']}: {p['status']}"
+                + (f" since {since}" if since else "")
+                + (f" ({law})" if law else "")
+                + (f"; confidence {confidence}" if confidence else "")
+            )
+            props.update(
+                status=p["status"],
+                name=juris[jid]["name"],
+                jurisdiction_id=jid,
+                since=since,
+                law=law,
+                confidence=confidence,
+                href=LINK_BASE + link.format(id=jid) if link else "",
+                tip=tip,
+            )
         counts[props["status"]] = counts.get(props["status"], 0) + 1
     return counts
 
@@ -202,13 +276,28 @@ def _legend(domain: list[str], counts: dict[str, int]) -> alt.Legend:
     import altair as alt
 
     labels = {d: f"{d}: {LEGEND_MEANINGS[d]} ({counts.get(d, 0)})" for d in domain}
-    return alt.Legend(title="Status of the kratom leaf", orient="top", direction="vertical", columns=3,
-                      labelExpr=f"{json.dumps(labels)}[datum.label]", labelLimit=320, symbolStrokeColor="#555",
-                      symbolStrokeWidth=0.5, symbolType="square", symbolSize=180)
+    return alt.Legend(
+        title="Status of the kratom leaf",
+        orient="top",
+        direction="vertical",
+        columns=3,
+        labelExpr=f"{json.dumps(labels)}[datum.label]",
+        labelLimit=320,
+        symbolStrokeColor="#555",
+        symbolStrokeWidth=0.5,
+        symbolType="square",
+        symbolSize=180,
+    )
 
 
-def _shapes(data: alt.NamedData, feature_filter: str | None, domain: list[str], counts: dict[str, int],
-            link: bool, inset: bool = False) -> alt.Chart:
+def _shapes(
+    data: alt.NamedData,
+    feature_filter: str | None,
+    domain: list[str],
+    counts: dict[str, int],
+    link: bool,
+    inset: bool = False,
+) -> alt.Chart:
     import altair as alt
 
     chart = alt.Chart(data).mark_geoshape(stroke="#ffffff", strokeWidth=2.5 if inset else 0.5, clip=inset)
@@ -216,13 +305,13 @@ def _shapes(data: alt.NamedData, feature_filter: str | None, domain: list[str], 
         chart = chart.transform_filter(feature_filter)
     enc: dict[str, Any] = {}
     if NOT_CODED in domain:  # white "not coded" areas need an outline to stand apart from the sea
-        enc["stroke"] = alt.condition(f"datum.properties.status === {json.dumps(NOT_CODED)}", alt.value("#888888"),
-                                      alt.value("#ffffff"))
+        enc["stroke"] = alt.condition(
+            f"datum.properties.status === {json.dumps(NOT_CODED)}", alt.value("#888888"), alt.value("#ffffff")
+        )
     if inset:  # small islands vanish at any scale: outline them in their own colour so they stay visible
         enc["stroke"] = alt.Stroke("properties.status:N", scale=_colour_scale(domain), legend=_legend(domain, counts))
     enc |= {
-        "color": alt.Color("properties.status:N", scale=_colour_scale(domain),
-                           legend=_legend(domain, counts)),
+        "color": alt.Color("properties.status:N", scale=_colour_scale(domain), legend=_legend(domain, counts)),
         "tooltip": alt.Tooltip("properties.tip:N", title="status"),
         "description": alt.Description("properties.tip:N"),
     }
@@ -231,8 +320,9 @@ def _shapes(data: alt.NamedData, feature_filter: str | None, domain: list[str], 
     return chart.encode(**enc)
 
 
-def _inset_projection(bounds: tuple[float, float, float, float], width: int, height: int,
-                      pad: int = 8) -> dict[str, Any]:
+def _inset_projection(
+    bounds: tuple[float, float, float, float], width: int, height: int, pad: int = 8
+) -> dict[str, Any]:
     """A Mercator projection that fits one place into its panel with a margin.
 
     Set explicitly rather than with Vega-Lite's automatic fit: identical projections in a concat
@@ -244,12 +334,17 @@ def _inset_projection(bounds: tuple[float, float, float, float], width: int, hei
     dy = max(merc[1] - merc[0], 1e-6)
     scale = min((width - 2 * pad) / dx, (height - 2 * pad) / dy)
     centre_lat = math.degrees(2 * math.atan(math.exp((merc[0] + merc[1]) / 2)) - math.pi / 2)
-    return {"type": "mercator", "center": [round((west + east) / 2, 5), round(centre_lat, 5)],
-            "scale": round(scale, 3), "translate": [width / 2, height / 2]}
+    return {
+        "type": "mercator",
+        "center": [round((west + east) / 2, 5), round(centre_lat, 5)],
+        "scale": round(scale, 3),
+        "translate": [width / 2, height / 2],
+    }
 
 
-def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], counts: dict[str, int],
-                      link: bool) -> alt.Chart | None:
+def _small_place_dots(
+    topo: dict[str, Any], obj: str, domain: list[str], counts: dict[str, int], link: bool
+) -> alt.Chart | None:
     """Dots over researched places too small to see as shapes (bounding box under SMALL_AREA)."""
     import altair as alt
 
@@ -259,20 +354,29 @@ def _small_place_dots(topo: dict[str, Any], obj: str, domain: list[str], counts:
         props = g["properties"]
         if props["status"] in (Status.UNKNOWN, NOT_CODED) or (east - west) * (north - south) >= SMALL_AREA:
             continue
-        rows.append({"lon": (west + east) / 2, "lat": (south + north) / 2, **{k: props[k] for k in
-                                                                             ("status", "tip", "href",
-                                                                              "confidence")}})
+        rows.append(
+            {
+                "lon": (west + east) / 2,
+                "lat": (south + north) / 2,
+                **{k: props[k] for k in ("status", "tip", "href", "confidence")},
+            }
+        )
     if not rows:
         return None
     enc: dict[str, Any] = {
-        "longitude": alt.Longitude("lon:Q"), "latitude": alt.Latitude("lat:Q"),
+        "longitude": alt.Longitude("lon:Q"),
+        "latitude": alt.Latitude("lat:Q"),
         "color": alt.Color("status:N", scale=_colour_scale(domain), legend=_legend(domain, counts)),
-        "tooltip": alt.Tooltip("tip:N", title="status"), "description": alt.Description("tip:N"),
+        "tooltip": alt.Tooltip("tip:N", title="status"),
+        "description": alt.Description("tip:N"),
     }
     if link:
         enc["href"] = alt.Href("href:N")
-    return alt.Chart(alt.InlineData(values=rows)).mark_circle(
-        size=70, opacity=1, stroke="#222222", strokeWidth=1).encode(**enc)
+    return (
+        alt.Chart(alt.InlineData(values=rows))
+        .mark_circle(size=70, opacity=1, stroke="#222222", strokeWidth=1)
+        .encode(**enc)
+    )
 
 
 def _low_confidence_note(periods: dict[str, dict[str, str]], shown: Callable[[str], bool], why: str = "") -> str:
@@ -287,23 +391,40 @@ def _titles(pkg: Package, region: str, day: dt.date, periods: dict[str, dict[str
     if region == "us":
         federal = periods["US"]["status"] if "US" in periods else Status.UNKNOWN.value
         title = "Kratom's legal status in US states, DC and territories"
-        sub = [f"State and territory law in force on {day.isoformat()}{verified}.",
-               f"Federal law ({federal} on that day) and county or city rules apply on top; levels are never merged.",
-               _low_confidence_note(periods, lambda j: pkg.index["juris"][j]["level"] == "state"
-                                    and pkg.index["juris"][j]["parent_id"] == "US")]
+        sub = [
+            f"State and territory law in force on {day.isoformat()}{verified}.",
+            f"Federal law ({federal} on that day) and county or city rules apply on top; levels are never merged.",
+            _low_confidence_note(
+                periods,
+                lambda j: pkg.index["juris"][j]["level"] == "state" and pkg.index["juris"][j]["parent_id"] == "US",
+            ),
+        ]
     else:
         title = "Kratom's legal status by country"
-        sub = [f"National law in force on {day.isoformat()}{verified}. US territories are shown with their own law.",
-               "Subnational rules (US states, Australian states, cities) are on the jurisdiction pages.",
-               _low_confidence_note(periods, lambda j: pkg.index["juris"][j]["level"] == "country",
-                                    " (most low 'legal' codings: no control found, national list not read in full)")]
-    source = (f"Source: kratom-regs {pkg.version}, data as of {pkg.as_of}, CC BY 4.0. Not legal advice. "
-              f"{SOURCE_GEOMETRY[region]}.")
+        sub = [
+            f"National law in force on {day.isoformat()}{verified}. US territories are shown with their own law.",
+            "Subnational rules (US states, Australian states, cities) are on the jurisdiction pages.",
+            _low_confidence_note(
+                periods,
+                lambda j: pkg.index["juris"][j]["level"] == "country",
+                " (most low 'legal' codings: no control found, national list not read in full)",
+            ),
+        ]
+    source = (
+        f"Source: kratom-regs {pkg.version}, data as of {pkg.as_of}, CC BY 4.0. Not legal advice. "
+        f"{SOURCE_GEOMETRY[region]}."
+    )
     return title, sub, source
 
 
-def build_spec(region: str, *, as_of: str | dt.date | None = None, version: str | None = None,
-               pkg: Package | None = None, link: str | None = None) -> dict[str, Any]:
+def build_spec(
+    region: str,
+    *,
+    as_of: str | dt.date | None = None,
+    version: str | None = None,
+    pkg: Package | None = None,
+    link: str | None = None,
+) -> dict[str, Any]:
     """The map as a Vega-Lite spec with its geometry inlined. `link` ("j/{id}.html") makes every shape a link.
 
     The chart refers to the geometry by name and the TopoJSON is put into the finished spec's
@@ -342,26 +463,49 @@ def build_spec(region: str, *, as_of: str | dt.date | None = None, version: str 
         geoms = {g["id"]: g for g in topo["objects"][obj]["geometries"]}
         for fid in US_INSETS:
             label = INSET_LABELS.get(fid, geoms[fid]["properties"]["name"])
-            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, link is not None,
-                            inset=True)
+            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, link is not None, inset=True)
             bounds = feature_bounds(topo, [geoms[fid]])[0]
-            panels.append(panel.project(**_inset_projection(bounds, 120, 90)).properties(
-                width=120, height=90, view=alt.ViewBackground(stroke="#bbbbbb"),
-                title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal")))
+            panels.append(
+                panel.project(**_inset_projection(bounds, 120, 90)).properties(
+                    width=120,
+                    height=90,
+                    view=alt.ViewBackground(stroke="#bbbbbb"),
+                    title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal"),
+                )
+            )
         body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), spacing=10)
     else:
         shapes = _shapes(data, None, domain, counts, link is not None)
         dots = _small_place_dots(topo, obj, domain, counts, link is not None)
-        body = (alt.layer(shapes, dots) if dots is not None else shapes).project(type="equalEarth").properties(
-            width=960, height=430)
-    footer = alt.Chart(alt.InlineData(values=[{"t": source}])).mark_text(
-        align="left", baseline="top", fontSize=11, color="#444", x=0, y=0).encode(text="t:N").properties(
-        width=860 if region == "us" else 960, height=16)
-    chart = alt.vconcat(body, footer, spacing=12).properties(
-        title=alt.TitleParams(title, subtitle=subtitle, anchor="start", fontSize=20, subtitleFontSize=13,
-                              subtitleColor="#333", offset=12),
-        padding=16, background="white",
-    ).configure_view(stroke=None).configure_legend(titleFontSize=12, labelFontSize=12)
+        body = (
+            (alt.layer(shapes, dots) if dots is not None else shapes)
+            .project(type="equalEarth")
+            .properties(width=960, height=430)
+        )
+    footer = (
+        alt.Chart(alt.InlineData(values=[{"t": source}]))
+        .mark_text(align="left", baseline="top", fontSize=11, color="#444", x=0, y=0)
+        .encode(text="t:N")
+        .properties(width=860 if region == "us" else 960, height=16)
+    )
+    chart = (
+        alt.vconcat(body, footer, spacing=12)
+        .properties(
+            title=alt.TitleParams(
+                title,
+                subtitle=subtitle,
+                anchor="start",
+                fontSize=20,
+                subtitleFontSize=13,
+                subtitleColor="#333",
+                offset=12,
+            ),
+            padding=16,
+            background="white",
+        )
+        .configure_view(stroke=None)
+        .configure_legend(titleFontSize=12, labelFontSize=12)
+    )
     spec: dict[str, Any] = chart.to_dict()
     spec.setdefault("datasets", {})[GEO_DATASET] = topo
     return spec
@@ -411,8 +555,7 @@ def safe_html(spec: dict[str, Any]) -> str:
     if page.count(spec_line) != 1 or page.count(opts_line) != 1:
         raise RuntimeError("vl-convert's HTML template changed: cannot embed the map safely")
     payload = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                    ("\u2029", "\\u2029")):
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         payload = payload.replace(ch, esc)
     page = page.replace(spec_line, f"const spec = {payload};", 1)
     page = page.replace(opts_line, f"const opts = {json.dumps(_OPTIONS)};", 1)
@@ -424,8 +567,12 @@ def safe_html(spec: dict[str, Any]) -> str:
         raise RuntimeError("vl-convert's HTML template changed: cannot title the map page")
     page = page.replace("<title>Chart</title>", f"<title>{name}</title>", 1)
     # the chart is drawn at a fixed width: on a phone it shrinks to the screen instead of scrolling sideways
-    page = page.replace("</style>", "  #vega-chart, #vega-chart svg { max-width: 100%; height: auto; }\n"
-                        "    body { margin: 0; overflow-wrap: anywhere; }\n    </style>", 1)
+    page = page.replace(
+        "</style>",
+        "  #vega-chart, #vega-chart svg { max-width: 100%; height: auto; }\n"
+        "    body { margin: 0; overflow-wrap: anywhere; }\n    </style>",
+        1,
+    )
     return page.replace("<html>", '<html lang="en">', 1)
 
 
@@ -437,4 +584,3 @@ def write_map(region: str, output: Path, *, as_of: str | None = None, version: s
     data = render(build_spec(region, as_of=as_of, version=version), fmt)
     write_bytes_atomic(output, data)
     return output
-

@@ -40,32 +40,61 @@ PANEL_FIELDS: tuple[PanelField, ...] = (
     PanelField("name", "string", "The jurisdiction's English name."),
     PanelField("level", "string", "Tier of government: international, country, state, county or city."),
     PanelField("parent_id", "string", "The jurisdiction one tier up."),
-    PanelField("iso3", "string", "Merge key: ISO 3166-1 alpha-3 code of a country or of a US territory (PRI, GUM, "
-               "VIR, ASM, MNP); empty for other levels."),
-    PanelField("m49", "integer", "Merge key: UN M49 numeric code (the ISO 3166-1 numeric code) of a country or US "
-               "territory; empty for other levels and for Kosovo, which has none."),
-    PanelField("fips", "string", "Merge key: two-digit US state FIPS code of a US state, DC or territory; empty for "
-               "other levels."),
+    PanelField(
+        "iso3",
+        "string",
+        "Merge key: ISO 3166-1 alpha-3 code of a country or of a US territory (PRI, GUM, "
+        "VIR, ASM, MNP); empty for other levels.",
+    ),
+    PanelField(
+        "m49",
+        "integer",
+        "Merge key: UN M49 numeric code (the ISO 3166-1 numeric code) of a country or US "
+        "territory; empty for other levels and for Kosovo, which has none.",
+    ),
+    PanelField(
+        "fips",
+        "string",
+        "Merge key: two-digit US state FIPS code of a US state, DC or territory; empty for other levels.",
+    ),
     PanelField("period", "string", "The calendar period: 2019 (year), 2019-Q2 (quarter) or 2019-06 (month)."),
     PanelField("period_start", "date", "First day of the calendar period."),
     PanelField("period_end", "date", "Last day of the calendar period (inclusive)."),
 )
 TRAILING_FIELDS: tuple[PanelField, ...] = (
-    PanelField("status_code", "integer", "`status` as a number for models and Stata: "
-               + ", ".join(f"{code} = {name}" for name, code in STATUS_CODES.items())
-               + "; empty (Stata missing) for unknown, which is not a point on that scale."),
+    PanelField(
+        "status_code",
+        "integer",
+        "`status` as a number for models and Stata: "
+        + ", ".join(f"{code} = {name}" for name, code in STATUS_CODES.items())
+        + "; empty (Stata missing) for unknown, which is not a point on that scale.",
+    ),
     PanelField("confidence", "string", "Confidence of the status period in force on period_end."),
-    PanelField("is_unconfirmed", "boolean", "Whether no source confirms the values in force on period_end (a "
-               "temporary measure expired with nothing recorded about what followed, or a reported change is "
-               "unresolved); empty for releases before the flag existed."),
+    PanelField(
+        "is_unconfirmed",
+        "boolean",
+        "Whether no source confirms the values in force on period_end (a "
+        "temporary measure expired with nothing recorded about what followed, or a reported change is "
+        "unresolved); empty for releases before the flag existed.",
+    ),
     PanelField("unconfirmed_reason", "string", "Why the values in force on period_end are unconfirmed."),
-    PanelField("period_id", "string", "The status period in force on period_end (status_periods.csv), which "
-               "carries the law and the citations."),
+    PanelField(
+        "period_id",
+        "string",
+        "The status period in force on period_end (status_periods.csv), which carries the law and the citations.",
+    ),
     PanelField("start_status", "string", "The status in force on period_start."),
-    PanelField("changed_in_period", "boolean", "Whether any coded variable changed after period_start and on or "
-               "before period_end."),
-    PanelField("share_in_force", "number", "Fraction of the period's days on which this row's coded values were in "
-               "force (1 when nothing changed), rounded to 6 decimals."),
+    PanelField(
+        "changed_in_period",
+        "boolean",
+        "Whether any coded variable changed after period_start and on or before period_end.",
+    ),
+    PanelField(
+        "share_in_force",
+        "number",
+        "Fraction of the period's days on which this row's coded values were in "
+        "force (1 when nothing changed), rounded to 6 decimals.",
+    ),
 )
 MID_PERIOD_RULE = (
     "End of period: each row holds the coded values in force on the last day of the period (period_end). A law "
@@ -89,8 +118,13 @@ def windows(freq: str, start: dt.date, end: dt.date) -> Iterator[tuple[str, dt.d
         first = dt.date(year, month, 1)
         ny, nm = (year + (month + step - 1) // 12, (month + step - 1) % 12 + 1)
         last = dt.date(ny, nm, 1) - dt.timedelta(days=1)
-        label = (str(year) if freq == "year" else f"{year}-Q{(month - 1) // 3 + 1}" if freq == "quarter"
-                 else f"{year}-{month:02d}")
+        label = (
+            str(year)
+            if freq == "year"
+            else f"{year}-Q{(month - 1) // 3 + 1}"
+            if freq == "quarter"
+            else f"{year}-{month:02d}"
+        )
         yield label, first, last
         year, month = ny, nm
 
@@ -139,14 +173,24 @@ def columns(pkg: Package) -> list[str]:
     return [*(f.name for f in PANEL_FIELDS), *variables(pkg), *(f.name for f in TRAILING_FIELDS)]
 
 
-def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.date | None = None, *,
-                levels: tuple[str, ...] = (), ids: tuple[str, ...] = ()) -> list[dict[str, object]]:
+def build_panel(
+    pkg: Package,
+    freq: str,
+    start: str | dt.date,
+    end: str | dt.date | None = None,
+    *,
+    levels: tuple[str, ...] = (),
+    ids: tuple[str, ...] = (),
+) -> list[dict[str, object]]:
     """Rows of the panel, sorted by jurisdiction then period. `end` defaults to the package's as-of date."""
     first, last = parse_day(start, "--start"), parse_day(end if end is not None else pkg.as_of, "--end")
     cal = list(windows(freq, first, last))
     wanted = {pkg.resolve(i) for i in ids}
-    juris = [j for jid, j in sorted(pkg.index["juris"].items())
-             if (not levels or j["level"] in levels) and (not wanted or jid in wanted)]
+    juris = [
+        j
+        for jid, j in sorted(pkg.index["juris"].items())
+        if (not levels or j["level"] in levels) and (not wanted or jid in wanted)
+    ]
     if len(juris) * len(cal) > _MAX_ROWS:
         raise ValueError(f"the panel would have {len(juris) * len(cal):,} rows; narrow --start/--end or --level")
     names = variables(pkg)
@@ -162,22 +206,35 @@ def build_panel(pkg: Package, freq: str, start: str | dt.date, end: str | dt.dat
                 for lo, hi, p in periods
                 if lo <= pe and hi > ps and all(p[v] == values[v] for v in names)
             )
-            rows.append({
-                "jurisdiction_id": j["jurisdiction_id"], "name": j["name"], "level": j["level"],
-                "parent_id": j["parent_id"], **keys, "period": label, "period_start": ps, "period_end": pe, **values,
-                "status_code": STATUS_CODES.get(at_end["status"]),
-                "confidence": at_end["confidence"], "is_unconfirmed": at_end.get("is_unconfirmed", ""),
-                "unconfirmed_reason": at_end.get("unconfirmed_reason", ""), "period_id": at_end["period_id"],
-                "start_status": at_start["status"], "changed_in_period": at_start["period_id"] != at_end["period_id"],
-                "share_in_force": round(days / ((pe - ps).days + 1), 6),
-            })
+            rows.append(
+                {
+                    "jurisdiction_id": j["jurisdiction_id"],
+                    "name": j["name"],
+                    "level": j["level"],
+                    "parent_id": j["parent_id"],
+                    **keys,
+                    "period": label,
+                    "period_start": ps,
+                    "period_end": pe,
+                    **values,
+                    "status_code": STATUS_CODES.get(at_end["status"]),
+                    "confidence": at_end["confidence"],
+                    "is_unconfirmed": at_end.get("is_unconfirmed", ""),
+                    "unconfirmed_reason": at_end.get("unconfirmed_reason", ""),
+                    "period_id": at_end["period_id"],
+                    "start_status": at_start["status"],
+                    "changed_in_period": at_start["period_id"] != at_end["period_id"],
+                    "share_in_force": round(days / ((pe - ps).days + 1), 6),
+                }
+            )
     return rows
 
 
 def _field_types(pkg: Package) -> dict[str, str]:
     types = {f.name: f.type for f in (*PANEL_FIELDS, *TRAILING_FIELDS)}
-    types.update({f["name"]: f["type"] for f in pkg.resource("status_periods")["schema"]["fields"]
-                  if f["name"] in VARIABLES})
+    types.update(
+        {f["name"]: f["type"] for f in pkg.resource("status_periods")["schema"]["fields"] if f["name"] in VARIABLES}
+    )
     return types
 
 
@@ -205,10 +262,16 @@ def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path, *, fo
             import pyarrow.parquet as pq
         types = _field_types(pkg)
         arrow = arrow_types()
-        schema = pa.schema([pa.field(c, arrow[types[c]]) for c in cols],
-                           metadata={"kratom_regs.version": pkg.version, "kratom_regs.as_of": pkg.as_of,
-                                     "mid_period_rule": MID_PERIOD_RULE, "license": license_name(pkg),
-                                     "citation": str(pkg.descriptor.get("citation", ""))})
+        schema = pa.schema(
+            [pa.field(c, arrow[types[c]]) for c in cols],
+            metadata={
+                "kratom_regs.version": pkg.version,
+                "kratom_regs.as_of": pkg.as_of,
+                "mid_period_rule": MID_PERIOD_RULE,
+                "license": license_name(pkg),
+                "citation": str(pkg.descriptor.get("citation", "")),
+            },
+        )
 
         def cell(c: str, v: object) -> object:
             return typed(v, types[c]) if isinstance(v, str) else v
@@ -222,9 +285,18 @@ def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path, *, fo
 
         frame, variable_labels, value_labels = stata_frame(pkg, rows)
         note = (f"kratom-regs {pkg.version}, data as of {pkg.as_of}; {license_name(pkg)}")[:80]
-        build_in_temp(output, lambda p: frame.to_stata(
-            p, write_index=False, version=118, data_label=note, variable_labels=variable_labels,
-            value_labels=value_labels, convert_dates={c: "td" for c in columns(pkg) if _field_types(pkg)[c] == "date"}))
+        build_in_temp(
+            output,
+            lambda p: frame.to_stata(
+                p,
+                write_index=False,
+                version=118,
+                data_label=note,
+                variable_labels=variable_labels,
+                value_labels=value_labels,
+                convert_dates={c: "td" for c in columns(pkg) if _field_types(pkg)[c] == "date"},
+            ),
+        )
         shareable(output)
         return output
     raise ValueError(f"write the panel to a .csv, .parquet or .dta file, not {output.name!r}")
@@ -232,8 +304,13 @@ def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path, *, fo
 
 def _description(pkg: Package) -> dict[str, str]:
     out = {f.name: f.description for f in (*PANEL_FIELDS, *TRAILING_FIELDS)}
-    out.update({f["name"]: f.get("description", "") for f in pkg.resource("status_periods")["schema"]["fields"]
-                if f["name"] in VARIABLES})
+    out.update(
+        {
+            f["name"]: f.get("description", "")
+            for f in pkg.resource("status_periods")["schema"]["fields"]
+            if f["name"] in VARIABLES
+        }
+    )
     return out
 
 
@@ -274,9 +351,15 @@ def stata_frame(pkg: Package, rows: list[dict[str, object]]) -> tuple[Any, dict[
     return frame, {c: short_description(desc.get(c, ""), 80) for c in cols}, value_labels
 
 
-def panel(freq: str = "year", start: str | dt.date = "2000-01-01", end: str | dt.date | None = None, *,
-          level: str | tuple[str, ...] | None = None, jurisdiction: str | tuple[str, ...] | None = None,
-          version: str | None = None) -> Any:
+def panel(
+    freq: str = "year",
+    start: str | dt.date = "2000-01-01",
+    end: str | dt.date | None = None,
+    *,
+    level: str | tuple[str, ...] | None = None,
+    jurisdiction: str | tuple[str, ...] | None = None,
+    version: str | None = None,
+) -> Any:
     """The research panel as a pandas DataFrame: the rows of `kratom-regs panel` (end-of-period rule; see the codebook).
 
     `level` and `jurisdiction` take one value or a tuple, like the CLI's repeatable --level and --jurisdiction.

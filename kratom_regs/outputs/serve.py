@@ -22,8 +22,14 @@ HOST = "127.0.0.1"
 DATABASE = "kratom-regs"
 
 
-def serve(port: int = 8001, *, version: str | None = None, package_dir: Path | None = None,
-          as_of: str | None = None, announce: Callable[[str], None] = print) -> None:
+def serve(
+    port: int = 8001,
+    *,
+    version: str | None = None,
+    package_dir: Path | None = None,
+    as_of: str | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
     """Export the package to SQLite and serve it with Datasette until interrupted."""
     if not 1 <= port <= 65535:
         raise ValueError(f"--port must be between 1 and 65535, not {port}")
@@ -38,14 +44,20 @@ def serve(port: int = 8001, *, version: str | None = None, package_dir: Path | N
     with sock, tempfile.TemporaryDirectory(prefix="kratom-regs-serve-") as tmp:
         db = Path(tmp) / f"{DATABASE}.db"
         write_sqlite(view, db)
-        ds = Datasette(immutables=[str(db)], metadata=datasette_metadata(view, DATABASE),
-                       settings={"default_page_size": 100}, cors=False)
+        ds = Datasette(
+            immutables=[str(db)],
+            metadata=datasette_metadata(view, DATABASE),
+            settings={"default_page_size": 100},
+            cors=False,
+        )
         config = uvicorn.Config(ds.app(), host=HOST, port=port, log_level="warning", lifespan="on")
 
         async def run() -> None:
             await ds.invoke_startup()
-            announce(f"serving kratom-regs {view.pkg.version} (data as of {view.pkg.as_of}) at "
-                     f"http://{HOST}:{port}/{DATABASE} ; press Ctrl-C to stop")
+            announce(
+                f"serving kratom-regs {view.pkg.version} (data as of {view.pkg.as_of}) at "
+                f"http://{HOST}:{port}/{DATABASE} ; press Ctrl-C to stop"
+            )
             await uvicorn.Server(config).serve(sockets=[sock])
 
         # uvicorn shuts down gracefully on SIGINT/SIGTERM and then re-raises the signal; turning it into an

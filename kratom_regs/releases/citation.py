@@ -37,22 +37,41 @@ class Cite:
         return "_".join(p for p in ("kratomregs", re.sub(r"[^0-9a-z]+", "_", self.version), page) if p)
 
 
-def cite_for(descriptor: dict[str, Any], url: str, *, released: str | None = None,
-             page_title: str | None = None) -> Cite:
+def cite_for(
+    descriptor: dict[str, Any], url: str, *, released: str | None = None, page_title: str | None = None
+) -> Cite:
     """The citation of a package version; the year is the release's (record time), else the data's as-of year."""
     as_of = str(descriptor.get("as_of", ""))
-    return Cite(title=str(descriptor.get("title") or "kratom-regs"), version=str(descriptor.get("version", "")),
-                as_of=as_of, year=(released or as_of)[:4], url=url, page_title=page_title)
+    return Cite(
+        title=str(descriptor.get("title") or "kratom-regs"),
+        version=str(descriptor.get("version", "")),
+        as_of=as_of,
+        year=(released or as_of)[:4],
+        url=url,
+        page_title=page_title,
+    )
 
 
 def text(c: Cite) -> str:
     where = f"{c.page_title}. In: " if c.page_title else ""
-    return (f"{AUTHOR} ({c.year}). {where}{c.title}, version {c.version} (data as of {c.as_of}) [data set]. "
-            f"{LICENSE_TEXT}. {c.url}")
+    return (
+        f"{AUTHOR} ({c.year}). {where}{c.title}, version {c.version} (data as of {c.as_of}) [data set]. "
+        f"{LICENSE_TEXT}. {c.url}"
+    )
 
 
-_BIB_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#",
-                 "$": r"\$", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_BIB_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "$": r"\$",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def _bib(value: str) -> str:
@@ -62,9 +81,15 @@ def _bib(value: str) -> str:
 
 def bibtex(c: Cite) -> str:
     title = f"{c.page_title}. In: {c.title}" if c.page_title else c.title
-    fields = [("author", "{" + AUTHOR + "}"), ("title", _bib(title)), ("year", c.year),
-              ("version", _bib(c.version)), ("note", _bib(f"Data as of {c.as_of}. {LICENSE_TEXT}.")),
-              ("howpublished", r"\url{" + c.url + "}"), ("url", c.url)]
+    fields = [
+        ("author", "{" + AUTHOR + "}"),
+        ("title", _bib(title)),
+        ("year", c.year),
+        ("version", _bib(c.version)),
+        ("note", _bib(f"Data as of {c.as_of}. {LICENSE_TEXT}.")),
+        ("howpublished", r"\url{" + c.url + "}"),
+        ("url", c.url),
+    ]
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
     return f"@misc{{{c.key},\n{body}\n}}\n"
 
@@ -73,8 +98,14 @@ def ris(c: Cite) -> str:
     lines = [("TY", "DATA"), ("AU", AUTHOR), ("TI", c.page_title or c.title)]
     if c.page_title:
         lines.append(("T2", c.title))
-    lines += [("PY", c.year), ("ET", c.version), ("DA", c.as_of.replace("-", "/")),
-              ("N1", f"Data as of {c.as_of}. {LICENSE_TEXT}."), ("UR", c.url), ("ER", "")]
+    lines += [
+        ("PY", c.year),
+        ("ET", c.version),
+        ("DA", c.as_of.replace("-", "/")),
+        ("N1", f"Data as of {c.as_of}. {LICENSE_TEXT}."),
+        ("UR", c.url),
+        ("ER", ""),
+    ]
     return "".join(f"{k}  - {' '.join(v.split())}".rstrip() + "\r\n" for k, v in lines)  # RIS: one tag a line, CRLF
 
 
@@ -94,7 +125,7 @@ def zenodo_json(descriptor: dict[str, Any], version: str, released: str, archive
         "keywords": [str(k) for k in descriptor.get("keywords", [])],
         "related_identifiers": [{"identifier": HOMEPAGE, "relation": "isSupplementTo", "scheme": "url"}],
         "notes": f"sha256 of {archive}: {archive_sha256}. Data as of {descriptor.get('as_of', '')}. "
-                 "Please cite the version of the data you used.",
+        "Please cite the version of the data you used.",
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -116,7 +147,7 @@ def render_citation_cff(info: ReleaseInfo, descriptor: dict[str, Any]) -> str:
         f"title: {q(descriptor.get('title', 'kratom-regs'))}\n"
         f"abstract: {q(descriptor.get('description', ''))}\n"
         "authors:\n"
-        "  - name: \"kratom-regs contributors\"\n"
+        '  - name: "kratom-regs contributors"\n'
         f"version: {q(info.version)}\n"
         f"date-released: {info.released_date}\n"
         "license: CC-BY-4.0\n"

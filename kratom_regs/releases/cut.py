@@ -47,8 +47,15 @@ def storage_plan(files: dict[str, bytes], previous: dict[str, bytes] | None) -> 
     return plan
 
 
-def ledger_entry(version: str, released: dt.date, as_of: str, bump: str, previous: str | None,
-                 files: dict[str, bytes], plan: dict[str, tuple[str, bytes | None]]) -> ReleaseInfo:
+def ledger_entry(
+    version: str,
+    released: dt.date,
+    as_of: str,
+    bump: str,
+    previous: str | None,
+    files: dict[str, bytes],
+    plan: dict[str, tuple[str, bytes | None]],
+) -> ReleaseInfo:
     archive = make_archive(files)
     return ReleaseInfo(
         version=version,
@@ -134,8 +141,11 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
                 reasons += [f"new jurisdiction {j}" for j in diff.added_jurisdictions]
                 reasons += [f"removed jurisdiction {j}" for j in diff.removed_jurisdictions]
             more = f"; and {len(reasons) - 10} more" if len(reasons) > 10 else ""
-            raise ReleaseError(f"--bump {bump} is too small: these changes need at least --bump {need}: "
-                               + "; ".join(reasons[:10]) + more)
+            raise ReleaseError(
+                f"--bump {bump} is too small: these changes need at least --bump {need}: "
+                + "; ".join(reasons[:10])
+                + more
+            )
         archive = make_archive(files)
         if validate_archive:
             with tempfile.TemporaryDirectory() as tmp:
@@ -147,17 +157,26 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
         if (rdir / version).exists():
             raise ReleaseError(f"{rdir / version} already exists but the ledger has no release {version}: remove it")
         plan = storage_plan(files, release_files(prev_info.version, rdir) if prev_info else None)
-        info = ledger_entry(version, today, built.as_of.isoformat(), bump, prev_info.version if prev_info else None,
-                            files, plan)
-        entries = [render_entry(diff_packages(past[i - 1][1] if i else None, pkg), inf.released_date)
-                   for i, (inf, pkg) in enumerate(past)]
+        info = ledger_entry(
+            version, today, built.as_of.isoformat(), bump, prev_info.version if prev_info else None, files, plan
+        )
+        entries = [
+            render_entry(diff_packages(past[i - 1][1] if i else None, pkg), inf.released_date)
+            for i, (inf, pkg) in enumerate(past)
+        ]
         entry = render_entry(diff, info.released_date)
         changelog = render_changelog([*entries, entry]).encode("utf-8")
         pkg_dir = root / PACKAGE_DIR
         txn = Transaction(root)
         try:
-            txn.stage_dir(rdir / version, {name + (DELTA_SUFFIX if how == "delta" else ""): data
-                                           for name, (how, data) in plan.items() if data is not None})
+            txn.stage_dir(
+                rdir / version,
+                {
+                    name + (DELTA_SUFFIX if how == "delta" else ""): data
+                    for name, (how, data) in plan.items()
+                    if data is not None
+                },
+            )
             txn.stage_dir(pkg_dir, {**files, changelog_path(root).relative_to(pkg_dir).as_posix(): changelog})
             txn.stage_file(root / "CITATION.cff", render_citation_cff(info, desc).encode("utf-8"))
             txn.stage_file(root / ZENODO_FILE, render_zenodo(info, desc).encode("utf-8"))

@@ -79,8 +79,13 @@ class Diff:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.schema or self.added_jurisdictions or self.removed_jurisdictions or self.metadata
-                    or any(sum(c.values()) for c in self.tables.values()))
+        return not (
+            self.schema
+            or self.added_jurisdictions
+            or self.removed_jurisdictions
+            or self.metadata
+            or any(sum(c.values()) for c in self.tables.values())
+        )
 
     def required_bump(self) -> str | None:
         """The smallest bump that may publish this diff (None: nothing changed)."""
@@ -93,14 +98,19 @@ class Diff:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "from_version": self.a_version, "to_version": self.b_version,
-            "from_as_of": self.a_as_of, "to_as_of": self.b_as_of,
+            "from_version": self.a_version,
+            "to_version": self.b_version,
+            "from_as_of": self.a_as_of,
+            "to_as_of": self.b_as_of,
             "required_bump": self.required_bump(),
             "schema_changes": [asdict(s) for s in self.schema],
-            "added_jurisdictions": self.added_jurisdictions, "removed_jurisdictions": self.removed_jurisdictions,
+            "added_jurisdictions": self.added_jurisdictions,
+            "removed_jurisdictions": self.removed_jurisdictions,
             "status_changes": self.status,
             "changes": [asdict(c) for c in self.changes],
-            "tables": self.tables, "metadata_changed": self.metadata, "researched": self.researched,
+            "tables": self.tables,
+            "metadata_changed": self.metadata,
+            "researched": self.researched,
         }
 
 
@@ -114,8 +124,9 @@ def schema_changes(a: dict[str, Any], b: dict[str, Any]) -> list[SchemaChange]:
     out: list[SchemaChange] = []
     ra = {r["name"]: r for r in a.get("resources", [])}
     rb = {r["name"]: r for r in b.get("resources", [])}
-    out += [SchemaChange("table_removed", t, None, "table removed or renamed", "major")
-            for t in sorted(set(ra) - set(rb))]
+    out += [
+        SchemaChange("table_removed", t, None, "table removed or renamed", "major") for t in sorted(set(ra) - set(rb))
+    ]
     out += [SchemaChange("table_added", t, None, "new table", "minor") for t in sorted(set(rb) - set(ra))]
     for t in sorted(set(ra) & set(rb)):
         fa, fb = _fields(ra[t]), _fields(rb[t])
@@ -127,15 +138,17 @@ def schema_changes(a: dict[str, Any], b: dict[str, Any]) -> list[SchemaChange]:
             out.append(SchemaChange("key_changed", t, None, "primary key changed", "major"))
         for c in (c for c in fa if c in fb):
             if fa[c].get("type") != fb[c].get("type"):
-                out.append(SchemaChange("type_changed", t, c, f"type {fa[c].get('type')} → {fb[c].get('type')}",
-                                        "major"))
+                out.append(
+                    SchemaChange("type_changed", t, c, f"type {fa[c].get('type')} → {fb[c].get('type')}", "major")
+                )
             ea = fa[c].get("constraints", {}).get("enum") or []
             eb = fb[c].get("constraints", {}).get("enum") or []
             gone = [v for v in ea if v not in eb]
             new = [v for v in eb if v not in ea]
             if gone and eb:
-                out.append(SchemaChange("enum_removed", t, c, "value(s) removed or renamed: " + ", ".join(gone),
-                                        "major"))
+                out.append(
+                    SchemaChange("enum_removed", t, c, "value(s) removed or renamed: " + ", ".join(gone), "major")
+                )
             if new and ea:
                 out.append(SchemaChange("enum_added", t, c, "new value(s): " + ", ".join(new), "minor"))
             if ea and not eb:
@@ -183,10 +196,16 @@ class _Lookup:
                 self.event_cites.setdefault(r["event_id"], []).append(r["citation_id"])
 
     def event_citation(self, ev: dict[str, str]) -> dict[str, Any]:
-        urls = [self.cites[c]["url"] for c in self.event_cites.get(ev["event_id"], [])
-                if c in self.cites and self.cites[c].get("url")]
-        return {"event_id": ev["event_id"], "official_citation": ev.get("official_citation") or None,
-                "url": urls[0] if urls else None}
+        urls = [
+            self.cites[c]["url"]
+            for c in self.event_cites.get(ev["event_id"], [])
+            if c in self.cites and self.cites[c].get("url")
+        ]
+        return {
+            "event_id": ev["event_id"],
+            "official_citation": ev.get("official_citation") or None,
+            "url": urls[0] if urls else None,
+        }
 
 
 def _law(ev: dict[str, str]) -> str:
@@ -213,8 +232,11 @@ def _src(citation: dict[str, Any] | None, with_official: bool = True) -> str:
 
 
 def _field_changes(fields: list[dict[str, Any]]) -> str:
-    coded = [f"{f['field'].replace('_', ' ')} {f['from'] or '(empty)'} → {f['to'] or '(empty)'}" for f in fields
-             if f["field"] not in _PROSE]
+    coded = [
+        f"{f['field'].replace('_', ' ')} {f['from'] or '(empty)'} → {f['to'] or '(empty)'}"
+        for f in fields
+        if f["field"] not in _PROSE
+    ]
     prose = [f["field"].replace("_", " ") for f in fields if f["field"] in _PROSE]
     return "; ".join(coded + ([" and ".join(prose) + " revised"] if prose else []))
 
@@ -232,8 +254,11 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
         fields = [{"field": v, "from": ra[v] or None, "to": rb[v] or None} for v in variables if ra[v] != rb[v]]
         if not fields:
             continue
-        citation = {"event_id": rb.get("start_event_id") or None, "official_citation": rb.get("official_citation")
-                    or None, "url": rb.get("citation_url") or None}
+        citation = {
+            "event_id": rb.get("start_event_id") or None,
+            "official_citation": rb.get("official_citation") or None,
+            "url": rb.get("citation_url") or None,
+        }
         diff.status[jid] = {"fields": fields, "valid_from": rb.get("valid_from") or None, "citation": citation}
         since = rb.get("valid_from") or ""
         if since and diff.a_as_of and since > diff.a_as_of:
@@ -242,17 +267,23 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
             kind = "research"
         else:
             kind = "correction"
-        what = "; ".join(f"{f['field']} {f['from'] or '(empty)'} → {f['to'] or '(empty)'}" for f in fields
-                         if f["field"] != "status")
-        head = (f"status changed from {ra['status']} to {rb['status']}" if ra["status"] != rb["status"]
-                else "rules changed")
+        what = "; ".join(
+            f"{f['field']} {f['from'] or '(empty)'} → {f['to'] or '(empty)'}" for f in fields if f["field"] != "status"
+        )
+        head = (
+            f"status changed from {ra['status']} to {rb['status']}" if ra["status"] != rb["status"] else "rules changed"
+        )
         precision = b_events.get(rb.get("start_event_id") or "", {}).get("effective_date_precision")
         start = since or "before the first recorded law"
-        when = {"law": f" {_when(since, precision)}", "research": f", in force since {start}",
-                "correction": f"; the data now says this has applied since {start}"}
+        when = {
+            "law": f" {_when(since, precision)}",
+            "research": f", in force since {start}",
+            "correction": f"; the data now says this has applied since {start}",
+        }
         sure = f" Confidence: {rb['confidence']}." if rb.get("confidence") and rb["status"] != "unknown" else ""
-        text = (f"{names[jid]} ({jid}): {head}{when[kind]}" + (f" ({what})" if what else "") + "." + sure
-                + _src(citation))
+        text = (
+            f"{names[jid]} ({jid}): {head}{when[kind]}" + (f" ({what})" if what else "") + "." + sure + _src(citation)
+        )
         diff.changes.append(Change(kind, jid, names[jid], text, since or None, fields, citation))
 
 
@@ -282,12 +313,16 @@ def _event_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_
         jid = ev["jurisdiction_id"]
         name = names.get(jid, a_juris.get(jid, {}).get("name", jid))
         text = f"{name} ({jid}): removed {_law(ev)} (effective {ev.get('effective_date') or '?'}) from the data."
-        diff.changes.append(Change("correction", jid, name, text, ev.get("effective_date") or None, [],
-                                   la.event_citation(ev)))
+        diff.changes.append(
+            Change("correction", jid, name, text, ev.get("effective_date") or None, [], la.event_citation(ev))
+        )
     for key in sorted(ea.keys() & eb.keys(), key=lambda k: (eb[k]["jurisdiction_id"], k)):
         old, new = ea[key], eb[key]
-        fields = [{"field": c, "from": old[c] or None, "to": new[c] or None} for c in new
-                  if c in old and old[c] != new[c] and c not in _EVENT_NOISE]
+        fields = [
+            {"field": c, "from": old[c] or None, "to": new[c] or None}
+            for c in new
+            if c in old and old[c] != new[c] and c not in _EVENT_NOISE
+        ]
         if not fields:
             continue
         jid = new["jurisdiction_id"]
@@ -295,8 +330,17 @@ def _event_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_
         kind = "tracked" if old.get("is_binding") != "true" and new.get("is_binding") != "true" else "correction"
         verb = "updated" if kind == "tracked" else "corrected"
         text = f"{name} ({jid}): {verb} {_law(new)}: {_field_changes(fields)}."
-        diff.changes.append(Change(kind, jid, name, text + _src(lb.event_citation(new), False),
-                                   new.get("effective_date") or None, fields, lb.event_citation(new)))
+        diff.changes.append(
+            Change(
+                kind,
+                jid,
+                name,
+                text + _src(lb.event_citation(new), False),
+                new.get("effective_date") or None,
+                fields,
+                lb.event_citation(new),
+            )
+        )
 
 
 def diff_packages(a: Package | None, b: Package) -> Diff:
@@ -304,13 +348,17 @@ def diff_packages(a: Package | None, b: Package) -> Diff:
     diff = Diff(a.version if a else None, b.version, a.as_of if a else None, b.as_of)
     diff.researched = sum(1 for r in b.rows("current_status") if r["status"] != "unknown")
     if a is None:
-        diff.tables = {r["name"]: {"added": len(b.rows(r["name"])), "removed": 0, "changed": 0}
-                       for r in b.descriptor["resources"]}
+        diff.tables = {
+            r["name"]: {"added": len(b.rows(r["name"])), "removed": 0, "changed": 0} for r in b.descriptor["resources"]
+        }
         diff.added_jurisdictions = sorted(r["jurisdiction_id"] for r in b.rows("jurisdictions"))
         return diff
     diff.schema = schema_changes(a.descriptor, b.descriptor)
-    diff.metadata = sorted(k for k in set(a.descriptor) | set(b.descriptor)
-                           if k not in _META_IGNORED and a.descriptor.get(k) != b.descriptor.get(k))
+    diff.metadata = sorted(
+        k
+        for k in set(a.descriptor) | set(b.descriptor)
+        if k not in _META_IGNORED and a.descriptor.get(k) != b.descriptor.get(k)
+    )
     diff.tables = _table_counts(a, b)
     a_juris = {r["jurisdiction_id"]: r for r in a.rows("jurisdictions")}
     b_juris = {r["jurisdiction_id"]: r for r in b.rows("jurisdictions")}
@@ -320,8 +368,11 @@ def diff_packages(a: Package | None, b: Package) -> Diff:
     for jid in diff.added_jurisdictions:
         diff.changes.append(Change("research", jid, names[jid], f"{names[jid]} ({jid}): new jurisdiction in the data."))
     for jid in diff.removed_jurisdictions:
-        diff.changes.append(Change("correction", jid, names[jid],
-                                   f"{names[jid]} ({jid}): removed from the data (id no longer published)."))
+        diff.changes.append(
+            Change(
+                "correction", jid, names[jid], f"{names[jid]} ({jid}): removed from the data (id no longer published)."
+            )
+        )
     _status_changes(a, b, diff, names, a_juris)
     _event_changes(a, b, diff, names, a_juris)
     order = {k: i for i, k in enumerate(KINDS)}
@@ -333,9 +384,16 @@ def diff_packages(a: Package | None, b: Package) -> Diff:
 def render_entry(diff: Diff, released_date: str) -> str:
     out = [f"## {diff.b_version} — released {released_date}, data as of {diff.b_as_of}", ""]
     if diff.a_version is None:
-        out += [f"First release: {len(diff.added_jurisdictions)} jurisdictions ({diff.researched} researched); "
-                + ", ".join(f"{n} {t}" for t, c in diff.tables.items() if (n := c["added"])
-                            and t in ("events", "status_periods", "citations")) + ".", ""]
+        out += [
+            f"First release: {len(diff.added_jurisdictions)} jurisdictions ({diff.researched} researched); "
+            + ", ".join(
+                f"{n} {t}"
+                for t, c in diff.tables.items()
+                if (n := c["added"]) and t in ("events", "status_periods", "citations")
+            )
+            + ".",
+            "",
+        ]
         return "\n".join(out)
     out += [f"Compared with {diff.a_version} (data as of {diff.a_as_of}).", ""]
     if diff.schema:
@@ -346,8 +404,7 @@ def render_entry(diff: Diff, released_date: str) -> str:
             out += [f"### {KIND_TITLES[kind]}", ""] + [f"- {t}" for t in lines] + [""]
     if not diff.schema and not diff.changes:
         out += ["No law and no coded status changed; only details did (re-verification dates, wording, sources).", ""]
-    counts = [f"{t} +{c['added']} −{c['removed']} ~{c['changed']}" for t, c in diff.tables.items()
-              if sum(c.values())]
+    counts = [f"{t} +{c['added']} −{c['removed']} ~{c['changed']}" for t, c in diff.tables.items() if sum(c.values())]
     if counts:
         out += ["Rows: " + ", ".join(counts) + ".", ""]
     if diff.metadata:
@@ -407,32 +464,51 @@ def changes_since(since: dt.date, releases: list[tuple[Any, Package]]) -> dict[s
                 continue
             variables = [c for c in p if c in VARIABLES]
             ev = events.get(p["start_event_id"])
-            law_changes.append({
-                "valid_from": p["valid_from"],
-                "in_force_on_as_of": p["valid_from"] <= latest.as_of,
-                "jurisdiction_id": jid, "name": names[jid]["name"], "level": names[jid]["level"],
-                "fields": [{"field": v, "from": prev[v] or None, "to": p[v] or None} for v in variables
-                           if prev[v] != p[v]],
-                "law": {**lookup.event_citation(ev), "title": ev["title"],
+            law_changes.append(
+                {
+                    "valid_from": p["valid_from"],
+                    "in_force_on_as_of": p["valid_from"] <= latest.as_of,
+                    "jurisdiction_id": jid,
+                    "name": names[jid]["name"],
+                    "level": names[jid]["level"],
+                    "fields": [
+                        {"field": v, "from": prev[v] or None, "to": p[v] or None} for v in variables if prev[v] != p[v]
+                    ],
+                    "law": {
+                        **lookup.event_citation(ev),
+                        "title": ev["title"],
                         "effective_date_precision": ev.get("effective_date_precision") or None,
-                        "expired": ev.get("expires_date") == p["valid_from"]} if ev else None,
-                "period_first_published": first_published("status_periods", p["period_id"], p),
-                "event_first_published": first_published("events", ev["event_id"], ev) if ev else None,
-            })
+                        "expired": ev.get("expires_date") == p["valid_from"],
+                    }
+                    if ev
+                    else None,
+                    "period_first_published": first_published("status_periods", p["period_id"], p),
+                    "event_first_published": first_published("events", ev["event_id"], ev) if ev else None,
+                }
+            )
     law_changes.sort(key=lambda c: (c["valid_from"], c["jurisdiction_id"]))
     published = []
     for i, (info, pkg) in enumerate(releases):
         if info.released_date < day:
             continue
         diff = diff_packages(releases[i - 1][1] if i else None, pkg)
-        published.append({
-            "version": info.version, "released_date": info.released_date, "as_of": info.as_of,
-            "first_release": i == 0,
-            "changes": [asdict(c) for c in diff.changes],
-            "schema_changes": [asdict(s) for s in diff.schema],
-        })
-    return {"since": day, "latest": latest_info.version, "latest_as_of": latest.as_of, "law_changes": law_changes,
-            "published": published}
+        published.append(
+            {
+                "version": info.version,
+                "released_date": info.released_date,
+                "as_of": info.as_of,
+                "first_release": i == 0,
+                "changes": [asdict(c) for c in diff.changes],
+                "schema_changes": [asdict(s) for s in diff.schema],
+            }
+        )
+    return {
+        "since": day,
+        "latest": latest_info.version,
+        "latest_as_of": latest.as_of,
+        "law_changes": law_changes,
+        "published": published,
+    }
 
 
 def changelog_path(root: Path) -> Path:

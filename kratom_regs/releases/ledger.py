@@ -148,7 +148,7 @@ def apply_delta(base: bytes, delta: bytes, what: str) -> bytes:
         for line in lines[1:]:
             op, *args = json.loads(line)
             if op == "copy":
-                out += old[args[0]:args[1]]
+                out += old[args[0] : args[1]]
             elif op == "insert":
                 out += args[0]
             else:

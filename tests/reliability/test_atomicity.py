@@ -85,9 +85,16 @@ class Injector:
 def injected(inj: Injector) -> Iterator[Injector]:
     """Wrap every call that changes the disk: renames, writes, fsyncs, deletes, temp files and folders."""
     real = {
-        "replace": os.replace, "rename": os.rename, "fsync": os.fsync, "unlink": os.unlink,
-        "mkstemp": tempfile.mkstemp, "mkdtemp": tempfile.mkdtemp, "rmtree": shutil.rmtree,
-        "write_bytes": Path.write_bytes, "write_text": Path.write_text, "p_unlink": Path.unlink,
+        "replace": os.replace,
+        "rename": os.rename,
+        "fsync": os.fsync,
+        "unlink": os.unlink,
+        "mkstemp": tempfile.mkstemp,
+        "mkdtemp": tempfile.mkdtemp,
+        "rmtree": shutil.rmtree,
+        "write_bytes": Path.write_bytes,
+        "write_text": Path.write_text,
+        "p_unlink": Path.unlink,
     }
 
     def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,11 +106,19 @@ def injected(inj: Injector) -> Iterator[Injector]:
                 return fn(*a, **kw)
             finally:
                 inj.quiet -= quiet
+
         return wrapper
 
     with pytest.MonkeyPatch.context() as mp:
-        for mod, name in ((os, "replace"), (os, "rename"), (os, "fsync"), (os, "unlink"), (tempfile, "mkstemp"),
-                          (tempfile, "mkdtemp"), (shutil, "rmtree")):
+        for mod, name in (
+            (os, "replace"),
+            (os, "rename"),
+            (os, "fsync"),
+            (os, "unlink"),
+            (tempfile, "mkstemp"),
+            (tempfile, "mkdtemp"),
+            (shutil, "rmtree"),
+        ):
             mp.setattr(mod, name, wrap(name, real[name]))
         mp.setattr(Path, "write_bytes", wrap("write_bytes", real["write_bytes"]))
         mp.setattr(Path, "write_text", wrap("write_text", real["write_text"]))
@@ -122,9 +137,11 @@ def visible(root: Path) -> dict[str, str]:
 
 def digest_all(root: Path) -> dict[str, str]:
     """Every file but the lock and the cache folder (derived state: a failed cache write loses nothing)."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".kratom-regs.lock"
-            and ".kratom-regs-cache" not in p.parts}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".kratom-regs.lock" and ".kratom-regs-cache" not in p.parts
+    }
 
 
 @dataclass
@@ -174,9 +191,12 @@ def _prepare_release(root: Path) -> None:
 SCENARIOS = {
     "build": Scenario("build", _prepare_build, lambda root: build(root), ("datapackage",)),
     "accept": Scenario("accept", _prepare_accept, _run_accept, ()),
-    "release": Scenario("release", _prepare_release,
-                        lambda root: rel.cut_release(root, "patch", dt.date(2026, 3, 1), validate_archive=False),
-                        ("datapackage", "releases/0.1.1")),
+    "release": Scenario(
+        "release",
+        _prepare_release,
+        lambda root: rel.cut_release(root, "patch", dt.date(2026, 3, 1), validate_archive=False),
+        ("datapackage", "releases/0.1.1"),
+    ),
 }
 
 
@@ -240,8 +260,9 @@ def _cases() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("scenario", "mode"), _cases(), ids=[f"{s}-{m}" for s, m in _cases()])
-def test_a_fault_at_every_write_step_loses_nothing(baselines: dict[str, Baseline], scenario: str, mode: str,
-                                                   tmp_path: Path) -> None:
+def test_a_fault_at_every_write_step_loses_nothing(
+    baselines: dict[str, Baseline], scenario: str, mode: str, tmp_path: Path
+) -> None:
     sc, bl = SCENARIOS[scenario], baselines[scenario]
     assert bl.before != bl.after  # the operation really changes something, so the checks can fail
     for n in range(1, len(bl.steps) + 1):
@@ -270,7 +291,8 @@ def test_a_fault_at_every_write_step_loses_nothing(baselines: dict[str, Baseline
         state = tree_digest(root)  # hidden files included: no temp file or .old folder may be left behind
         assert state in (bl.before, bl.after), (
             f"{mode} at step {n} ({step}): left a mixed tree: "
-            f"{sorted(k for k in set(state) | set(bl.before) if state.get(k) != bl.before.get(k))}")
+            f"{sorted(k for k in set(state) | set(bl.before) if state.get(k) != bl.before.get(k))}"
+        )
         if state == bl.before:  # a clean failure: running again must work and give the same result
             sc.run(root)
             loader_mod.open_release_cache_clear()
@@ -334,9 +356,12 @@ def test_the_lock_refuses_a_second_writer_in_process(built_repo: Path) -> None:
     pid = sorted(p.stem for p in (built_repo / rv.QUEUE_DIR).glob("*.json"))[0]
     before = tree_digest(built_repo)
     with writer_lock(built_repo):
-        for attempt in (lambda: build(built_repo), lambda: rv.accept(built_repo, pid),
-                        lambda: rv.reject(built_repo, pid, "x"),
-                        lambda: rel.cut_release(built_repo, "minor", RELEASE_DAY, validate_archive=False)):
+        for attempt in (
+            lambda: build(built_repo),
+            lambda: rv.accept(built_repo, pid),
+            lambda: rv.reject(built_repo, pid, "x"),
+            lambda: rel.cut_release(built_repo, "minor", RELEASE_DAY, validate_archive=False),
+        ):
             with pytest.raises(LockedError, match="another kratom-regs process"):
                 attempt()
         assert_clean_failure(run_cli("build", "--root", str(built_repo)), "another kratom-regs process")
@@ -346,11 +371,18 @@ def test_the_lock_refuses_a_second_writer_in_process(built_repo: Path) -> None:
 
 def test_the_lock_refuses_a_writer_from_another_process(built_repo: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from pathlib import Path; from kratom_regs.fsutil import writer_lock\n"
-         "with writer_lock(Path(sys.argv[1])):\n    print('locked', flush=True); sys.stdin.readline()\n",
-         str(built_repo)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from kratom_regs.fsutil import writer_lock\n"
+            "with writer_lock(Path(sys.argv[1])):\n    print('locked', flush=True); sys.stdin.readline()\n",
+            str(built_repo),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         before = tree_digest(built_repo)

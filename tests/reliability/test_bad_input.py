@@ -27,6 +27,7 @@ Mutation = Callable[[Path], None]
 def _raw(rel: str, data: bytes) -> Mutation:
     def apply(root: Path) -> None:
         (root / rel).write_bytes(data)
+
     return apply
 
 
@@ -35,6 +36,7 @@ def _edit_al(change: Callable[[dict[str, Any]], None]) -> Mutation:
         data = copy.deepcopy(JURISDICTIONS["US-AL"])
         change(data)
         (root / AL).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
     return apply
 
 
@@ -43,6 +45,7 @@ def _edit_law(change: Callable[[dict[str, Any]], None]) -> Mutation:
         data = copy.deepcopy(CITATIONS["test-law"])
         change(data)
         (root / LAW).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
     return apply
 
 
@@ -123,57 +126,100 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("binding-without-date", _edit_al(_ev(effective_date=None, enacted_date=None)), (AL, "us-al-ban", "effective")),
     # duplicates and dangling references
     ("duplicate-event-id", _duplicate_event_id, ("us-al-ban", "duplicate id")),
-    ("duplicate-verification-id",
-     _edit_al(lambda d: d.update(verifications=[verification("us-al-ver"), verification("us-al-ver")])),
-     (AL, "us-al-ver", "duplicate id")),
+    (
+        "duplicate-verification-id",
+        _edit_al(lambda d: d.update(verifications=[verification("us-al-ver"), verification("us-al-ver")])),
+        (AL, "us-al-ver", "duplicate id"),
+    ),
     ("duplicate-citation-in-event", _edit_al(_ev(citation_ids=["test-law", "test-law"])), (AL, "us-al-ban", "twice")),
-    ("dangling-event-citation", _edit_al(_ev(citation_ids=["test-law", "no-such"])),
-     (AL, "us-al-ban", "citation_ids[1]", "'no-such' does not exist")),
-    ("dangling-verification-citation",
-     _edit_al(lambda d: d["verifications"][0].update(citation_ids=["gone"])), (AL, "us-al-ver", "'gone'")),
-    ("dangling-claim-citation", _edit_al(_set("claims", [{"claim_id": "c-1", "citation_id": "gone", "claim": "x",
-                                                           "decision": "rejected", "reason": "y"}])), (AL, "'gone'")),
+    (
+        "dangling-event-citation",
+        _edit_al(_ev(citation_ids=["test-law", "no-such"])),
+        (AL, "us-al-ban", "citation_ids[1]", "'no-such' does not exist"),
+    ),
+    (
+        "dangling-verification-citation",
+        _edit_al(lambda d: d["verifications"][0].update(citation_ids=["gone"])),
+        (AL, "us-al-ver", "'gone'"),
+    ),
+    (
+        "dangling-claim-citation",
+        _edit_al(
+            _set(
+                "claims",
+                [{"claim_id": "c-1", "citation_id": "gone", "claim": "x", "decision": "rejected", "reason": "y"}],
+            )
+        ),
+        (AL, "'gone'"),
+    ),
     ("unknown-jurisdiction", _extra_file("XX-ZZZ.yaml", b"jurisdiction_id: XX-ZZZ\n"), ("XX-ZZZ", "jurisdiction_id")),
     # path-like ids in every id field, and in file names
-    *[(f"path-{fld}-{bad}", _edit_al(change), (AL, fld))
-      for bad in ("../x", "/etc/passwd", "..\\x", "a/../../b", "~/x", "x\x00y")
-      for fld, change in (
-          ("jurisdiction_id", _set("jurisdiction_id", bad)),
-          ("parent_id", _set("parent_id", bad)),
-          ("event_id", _ev(event_id=bad)),
-          ("citation_ids", _ev(citation_ids=[bad])),
-          ("verification_id", lambda d, b=bad: d["verifications"][0].update(verification_id=b)),
-          ("claim_id", _set("claims", [{"claim_id": bad, "citation_id": "test-law", "claim": "x",
-                                        "decision": "rejected", "reason": "y"}])),
-      )],
-    *[(f"path-citation_id-{bad}", _edit_law(_set("citation_id", bad)), (LAW, "citation_id"))
-      for bad in ("../x", "/etc/passwd", "..\\x")],
-    ("file-name-not-id", _extra_file("evil.yaml", yaml.safe_dump({"jurisdiction_id": "US-AK"}).encode()),
-     ("records/jurisdictions/evil.yaml", "file name must be US-AK.yaml")),
+    *[
+        (f"path-{fld}-{bad}", _edit_al(change), (AL, fld))
+        for bad in ("../x", "/etc/passwd", "..\\x", "a/../../b", "~/x", "x\x00y")
+        for fld, change in (
+            ("jurisdiction_id", _set("jurisdiction_id", bad)),
+            ("parent_id", _set("parent_id", bad)),
+            ("event_id", _ev(event_id=bad)),
+            ("citation_ids", _ev(citation_ids=[bad])),
+            ("verification_id", lambda d, b=bad: d["verifications"][0].update(verification_id=b)),
+            (
+                "claim_id",
+                _set(
+                    "claims",
+                    [{"claim_id": bad, "citation_id": "test-law", "claim": "x", "decision": "rejected", "reason": "y"}],
+                ),
+            ),
+        )
+    ],
+    *[
+        (f"path-citation_id-{bad}", _edit_law(_set("citation_id", bad)), (LAW, "citation_id"))
+        for bad in ("../x", "/etc/passwd", "..\\x")
+    ],
+    (
+        "file-name-not-id",
+        _extra_file("evil.yaml", yaml.safe_dump({"jurisdiction_id": "US-AK"}).encode()),
+        ("records/jurisdictions/evil.yaml", "file name must be US-AK.yaml"),
+    ),
     ("file-name-space", _extra_file("US-AK .yaml", b"jurisdiction_id: US-AK\n"), ("US-AK .yaml", "file name must be")),
     ("not-yaml-suffix", _extra_file("US-AK.yml", b"jurisdiction_id: US-AK\n"), ("US-AK.yml", "plain .yaml")),
     ("a-folder", lambda root: (root / "records/jurisdictions/US-AK.yaml").mkdir(), ("US-AK.yaml", "plain .yaml")),
     ("symlink-outside", _symlink_outside, (AL, "plain .yaml")),
     # URLs with schemes other than http(s)
-    *[(f"url-{i}", _edit_law(_set("url", url)), (LAW, "test-law", "url"))
-      for i, url in enumerate(("javascript:alert(1)", "JavaScript:alert(document.cookie)", "file:///etc/passwd",
-                               "ftp://example.org/x", "data:text/html,<script>alert(1)</script>", "//example.org/x",
-                               "https://exa mple.org", "example.org/law", "vbscript:msgbox(1)", " https://"))],
+    *[
+        (f"url-{i}", _edit_law(_set("url", url)), (LAW, "test-law", "url"))
+        for i, url in enumerate(
+            (
+                "javascript:alert(1)",
+                "JavaScript:alert(document.cookie)",
+                "file:///etc/passwd",
+                "ftp://example.org/x",
+                "data:text/html,<script>alert(1)</script>",
+                "//example.org/x",
+                "https://exa mple.org",
+                "example.org/law",
+                "vbscript:msgbox(1)",
+                " https://",
+            )
+        )
+    ],
     ("url-as-list", _edit_law(_set("url", ["https://example.org"])), (LAW, "test-law", "url")),
 ]
 
 
 @pytest.mark.parametrize(("name", "mutate", "needles"), CASES, ids=[c[0] for c in CASES])
-def test_bad_record_is_one_clear_line_and_nothing_is_written(built_repo: Path, name: str, mutate: Mutation,
-                                                            needles: tuple[str, ...]) -> None:
+def test_bad_record_is_one_clear_line_and_nothing_is_written(
+    built_repo: Path, name: str, mutate: Mutation, needles: tuple[str, ...]
+) -> None:
     mutate(built_repo)
     before = tree_digest(built_repo)
     for command in ("build", "validate"):
         result = run_cli(command, "--root", str(built_repo))
         assert_clean_failure(result, *needles, code=1)
         problems = result.stderr.splitlines()[:-1]
-        assert problems and all(": " in ln and ln.startswith(("records/", "datapackage")) for ln in problems), \
+        assert problems and all(": " in ln and ln.startswith(("records/", "datapackage")) for ln in problems), (
             result.stderr
+        )
     assert tree_digest(built_repo) == before, "a failed build or validate changed a file"
     assert not (built_repo.parent / "pwned").exists() and not (Path.cwd() / "pwned").exists()
 
@@ -191,8 +237,13 @@ def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_hostile_cli_arguments_are_clear_errors(mini_pkg: Any) -> None:
-    for args in (("status", "../../etc/passwd"), ("status", "US-AL", "--as-of", "2021-02-30"),
-                 ("status", "\x1b[31mred"), ("history", "/etc/passwd"), ("list", "--status", "<script>")):
+    for args in (
+        ("status", "../../etc/passwd"),
+        ("status", "US-AL", "--as-of", "2021-02-30"),
+        ("status", "\x1b[31mred"),
+        ("history", "/etc/passwd"),
+        ("list", "--status", "<script>"),
+    ):
         result = run_cli(*args)
         assert_clean_failure(result)
         assert "\x1b" not in result.stderr or args[1] == "\x1b[31mred"
@@ -225,6 +276,7 @@ def _path(value: str) -> Callable[[Path], None]:
             if r["name"] == "jurisdictions":
                 r["path"] = value
         _write_desc(pkg, desc)
+
     return apply
 
 
@@ -254,8 +306,9 @@ PACKAGE_CASES: list[tuple[str, Callable[[Path], None], str]] = [
 
 
 @pytest.mark.parametrize(("name", "damage", "message"), PACKAGE_CASES, ids=[c[0] for c in PACKAGE_CASES])
-def test_damaged_package_is_refused_by_the_loader(built_repo: Path, name: str, damage: Callable[[Path], None],
-                                                  message: str, tmp_path: Path) -> None:
+def test_damaged_package_is_refused_by_the_loader(
+    built_repo: Path, name: str, damage: Callable[[Path], None], message: str, tmp_path: Path
+) -> None:
     import kratom_regs as kr
     from kratom_regs import loader
     from kratom_regs.errors import DataPackageError
@@ -285,7 +338,7 @@ def test_tampered_csv_caught_even_when_the_length_is_kept(built_repo: Path) -> N
     path = built_repo / "datapackage" / "data" / "status_periods.csv"
     data = bytearray(path.read_bytes())
     i = data.index(b"banned")
-    data[i:i + 6] = b"bannex"
+    data[i : i + 6] = b"bannex"
     path.write_bytes(bytes(data))
     pkg = loader.Package.open(built_repo / "datapackage")
     with pytest.raises(DataPackageError, match="sha256"):
@@ -298,14 +351,35 @@ QUEUE = "review/queue"
 
 def _proposal(**kw: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "proposal_id": "constructed-p-1", "source": "federal_register", "kind": "event", "jurisdiction_id": "US-AK",
-        "source_key": "k1", "source_hash": "h1", "title": "Constructed", "summary": "Constructed proposal.",
-        "event": {"event_id": "us-ak-constructed", "event_type": "proposed_rule", "is_binding": False,
-                  "basis": "proposed_rule", "instrument": "regulation", "official_citation": "Constructed 1",
-                  "title": "Constructed", "summary": "Constructed.", "citation_ids": ["constructed-cite"],
-                  "confidence": "low", "confidence_reason": "Test.", "last_verified_date": "2026-01-03"},
-        "citation": {"citation_id": "constructed-cite", "kind": "official_page", "title": "Constructed",
-                     "url": "https://example.org/c", "accessed_date": "2026-01-03"},
+        "proposal_id": "constructed-p-1",
+        "source": "federal_register",
+        "kind": "event",
+        "jurisdiction_id": "US-AK",
+        "source_key": "k1",
+        "source_hash": "h1",
+        "title": "Constructed",
+        "summary": "Constructed proposal.",
+        "event": {
+            "event_id": "us-ak-constructed",
+            "event_type": "proposed_rule",
+            "is_binding": False,
+            "basis": "proposed_rule",
+            "instrument": "regulation",
+            "official_citation": "Constructed 1",
+            "title": "Constructed",
+            "summary": "Constructed.",
+            "citation_ids": ["constructed-cite"],
+            "confidence": "low",
+            "confidence_reason": "Test.",
+            "last_verified_date": "2026-01-03",
+        },
+        "citation": {
+            "citation_id": "constructed-cite",
+            "kind": "official_page",
+            "title": "Constructed",
+            "url": "https://example.org/c",
+            "accessed_date": "2026-01-03",
+        },
         "evidence": {"url": "https://example.org/c", "sha256": "0" * 64, "accessed_at": "2026-01-03T00:00:00Z"},
         "proposed_date": "2026-01-03",
     }
@@ -330,25 +404,49 @@ QUEUE_CASES: list[tuple[str, str, bytes, str, tuple[str, ...]]] = [
     ("wrong-type", "constructed-p-1.json", _j(is_binding=[1]), "constructed-p-1", ("not a valid proposal",)),
     ("path-id-arg", "constructed-p-1.json", _j(), "../../records/citations/test-law", ("not a proposal id",)),
     ("abs-id-arg", "constructed-p-1.json", _j(), "/etc/passwd", ("not a proposal id",)),
-    ("path-jurisdiction", "constructed-p-1.json", _j(jurisdiction_id="../../x"), "constructed-p-1",
-     ("constructed-p-1", "jurisdiction_id")),
-    ("abs-jurisdiction", "constructed-p-1.json", _j(jurisdiction_id="/tmp/x"), "constructed-p-1",
-     ("constructed-p-1", "jurisdiction_id")),
-    ("path-event-id", "constructed-p-1.json",
-     _j(event={**_proposal()["event"], "event_id": "../../x"}), "constructed-p-1", ("constructed-p-1", "event_id")),
-    ("path-citation-id", "constructed-p-1.json",
-     _j(citation={**_proposal()["citation"], "citation_id": "../x"}), "constructed-p-1",
-     ("constructed-p-1", "citation_id")),
-    ("javascript-url", "constructed-p-1.json",
-     _j(citation={**_proposal()["citation"], "url": "javascript:alert(1)"}), "constructed-p-1",
-     ("constructed-p-1", "url")),
+    (
+        "path-jurisdiction",
+        "constructed-p-1.json",
+        _j(jurisdiction_id="../../x"),
+        "constructed-p-1",
+        ("constructed-p-1", "jurisdiction_id"),
+    ),
+    (
+        "abs-jurisdiction",
+        "constructed-p-1.json",
+        _j(jurisdiction_id="/tmp/x"),
+        "constructed-p-1",
+        ("constructed-p-1", "jurisdiction_id"),
+    ),
+    (
+        "path-event-id",
+        "constructed-p-1.json",
+        _j(event={**_proposal()["event"], "event_id": "../../x"}),
+        "constructed-p-1",
+        ("constructed-p-1", "event_id"),
+    ),
+    (
+        "path-citation-id",
+        "constructed-p-1.json",
+        _j(citation={**_proposal()["citation"], "citation_id": "../x"}),
+        "constructed-p-1",
+        ("constructed-p-1", "citation_id"),
+    ),
+    (
+        "javascript-url",
+        "constructed-p-1.json",
+        _j(citation={**_proposal()["citation"], "url": "javascript:alert(1)"}),
+        "constructed-p-1",
+        ("constructed-p-1", "url"),
+    ),
     ("event-is-null", "constructed-p-1.json", _j(event=None), "constructed-p-1", ("a lead, not an event",)),
 ]
 
 
 @pytest.mark.parametrize(("name", "file", "data", "arg", "needles"), QUEUE_CASES, ids=[c[0] for c in QUEUE_CASES])
-def test_bad_proposal_is_refused_and_nothing_is_written(repo: Path, name: str, file: str, data: bytes, arg: str,
-                                                       needles: tuple[str, ...]) -> None:
+def test_bad_proposal_is_refused_and_nothing_is_written(
+    repo: Path, name: str, file: str, data: bytes, arg: str, needles: tuple[str, ...]
+) -> None:
     _queue(repo, file, data)
     before = tree_digest(repo)
     result = run_cli("review", "accept", arg, "--root", str(repo))

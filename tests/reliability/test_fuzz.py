@@ -30,16 +30,27 @@ from kratom_regs.records.yamlio import YamlError, dump_yaml, parse_yaml_bytes
 from tests.conftest import CITATIONS, JURISDICTIONS, write_repo
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FUZZ_SLOW = settings(max_examples=120, deadline=None,
-                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ_SLOW = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 YAML_ALPHABET = st.sampled_from([*"abcxyz019 :-?[]{},&*!|>'\"#%@`\n\t\\.", "\u202e", "\x00", "\xff", "é"])
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30),
-                    st.dates(), st.sampled_from(["2021-02-30", "../x", "/etc/passwd", "javascript:alert(1)",
-                                                 "US-AL", "test-law", "banned", "true", ""]))
-NESTED = st.recursive(SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=4),
-                                                      st.dictionaries(st.text(max_size=12), kids, max_size=4)),
-                      max_leaves=25)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.dates(),
+    st.sampled_from(
+        ["2021-02-30", "../x", "/etc/passwd", "javascript:alert(1)", "US-AL", "test-law", "banned", "true", ""]
+    ),
+)
+NESTED = st.recursive(
+    SCALARS,
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=12), kids, max_size=4)),
+    max_leaves=25,
+)
 
 
 def _parse(data: bytes) -> None:
@@ -174,9 +185,11 @@ def _rehash(files: dict[str, bytes], name: str) -> None:
 def test_fuzzed_descriptor_never_crashes_the_loader(package_files: dict[str, bytes], data: st.DataObject) -> None:
     desc = json.loads(package_files["datapackage.json"])
     path = data.draw(st.sampled_from([p for p in _paths(desc) if len(p) <= 5]))
-    json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
-                               lambda k: st.one_of(st.lists(k, max_size=3), st.dictionaries(st.text(max_size=8), k,
-                                                                                            max_size=3)), max_leaves=10)
+    json_values = st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+        lambda k: st.one_of(st.lists(k, max_size=3), st.dictionaries(st.text(max_size=8), k, max_size=3)),
+        max_leaves=10,
+    )
     mutated = _replace(desc, path, data.draw(json_values))
     _exercise({**package_files, "datapackage.json": json.dumps(mutated).encode()})
 
@@ -188,15 +201,28 @@ def test_arbitrary_descriptor_bytes_never_crash_the_loader(package_files: dict[s
 
 
 @FUZZ_SLOW
-@given(st.sampled_from(["data/jurisdictions.csv", "data/status_periods.csv", "data/events.csv",
-                        "data/citations.csv", "data/event_citations.csv"]),
-       st.integers(0, 10_000), st.integers(0, 200), st.binary(max_size=60), st.booleans())
-def test_fuzzed_csv_never_crashes_the_loader(package_files: dict[str, bytes], name: str, at: int, cut: int,
-                                             insert: bytes, rehash: bool) -> None:
+@given(
+    st.sampled_from(
+        [
+            "data/jurisdictions.csv",
+            "data/status_periods.csv",
+            "data/events.csv",
+            "data/citations.csv",
+            "data/event_citations.csv",
+        ]
+    ),
+    st.integers(0, 10_000),
+    st.integers(0, 200),
+    st.binary(max_size=60),
+    st.booleans(),
+)
+def test_fuzzed_csv_never_crashes_the_loader(
+    package_files: dict[str, bytes], name: str, at: int, cut: int, insert: bytes, rehash: bool
+) -> None:
     files = dict(package_files)
     original = files[name]
     at = min(at, len(original))
-    files[name] = original[:at] + insert + original[at + cut:]
+    files[name] = original[:at] + insert + original[at + cut :]
     assume(files[name] != original)
     if rehash:
         _rehash(files, name)

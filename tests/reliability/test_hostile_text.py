@@ -33,26 +33,39 @@ HTML = '<b>bold</b><img src=x onerror=alert(1)><a href="javascript:alert(2)">x</
 CLOSE = "</script><script>alert(3)</script>"
 CONTROL = "bell\x07 esc\x1b[31mred\x1b[0m osc\x1b]0;pwned\x07 del\x7f c1\x9b"
 BIDI = "invoice\u202egpj.exe \u2066isolate\u2069 \u200fmark"
-FORMULAS = ['=HYPERLINK("https://example.org/x","click")', "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(1,2)",
-            "=1+1", "\t=2+2", "\r=3+3"]
+FORMULAS = [
+    '=HYPERLINK("https://example.org/x","click")',
+    "+1+2",
+    "-3+cmd|' /C calc'!A0",
+    "@SUM(1,2)",
+    "=1+1",
+    "\t=2+2",
+    "\r=3+3",
+]
 #: every hostile string, and where the constructed records carry it
 PAYLOADS = [SCRIPT, HTML, CLOSE, CONTROL, BIDI, *FORMULAS]
-HOSTILE_URL = 'https://example.org/law?q="><script>alert(4)</script>&x=\'onmouseover=alert(5)'
+HOSTILE_URL = "https://example.org/law?q=\"><script>alert(4)</script>&x='onmouseover=alert(5)"
 
 
 def hostile_records() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     j = copy.deepcopy(JURISDICTIONS)
     al = j["US-AL"]["events"][0]
-    al.update(title=f"Ban {SCRIPT} {BIDI}", summary=" ".join([HTML, CONTROL, *FORMULAS]),
-              official_citation=f"Act {CLOSE}", notes=f"{FORMULAS[0]} {CONTROL}", confidence_reason=FORMULAS[2])
+    al.update(
+        title=f"Ban {SCRIPT} {BIDI}",
+        summary=" ".join([HTML, CONTROL, *FORMULAS]),
+        official_citation=f"Act {CLOSE}",
+        notes=f"{FORMULAS[0]} {CONTROL}",
+        confidence_reason=FORMULAS[2],
+    )
     j["US-AL"]["notes"] = FORMULAS[3]
     j["US-AL"]["aliases"] = [f"Bama {SCRIPT}", FORMULAS[1]]
     j["US-CA-san-diego"]["name"] = f"San {HTML} Diego {BIDI} {CONTROL[:40]}"
     j["US-CA-san-diego"]["notes"] = CONTROL
     j["TH"]["events"][0]["title"] = FORMULAS[0]
     c = copy.deepcopy(CITATIONS)
-    c["test-law"].update(title=f"Law {SCRIPT} {CONTROL}", publisher=FORMULAS[4], url=HOSTILE_URL,
-                         notes=f"{HTML} {BIDI}")
+    c["test-law"].update(
+        title=f"Law {SCRIPT} {CONTROL}", publisher=FORMULAS[4], url=HOSTILE_URL, notes=f"{HTML} {BIDI}"
+    )
     c["test-news"]["title"] = FORMULAS[0]
     return j, c
 
@@ -166,7 +179,10 @@ def test_xlsx_has_no_formula_cell_and_keeps_every_payload(hostile_pkg: Package, 
                 if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@", "\t", "\r"):
                     assert cell.data_type == "s", (ws.title, cell.coordinate, cell.value)
                     assert cell.quotePrefix or not cell.value.startswith(("=", "+", "-", "@")), (
-                        ws.title, cell.coordinate, cell.value)
+                        ws.title,
+                        cell.coordinate,
+                        cell.value,
+                    )
                     seen += 1
     assert seen >= 5
     titles = [c.value for c in wb["events"][1]]
@@ -203,9 +219,20 @@ def test_cli_output_carries_no_terminal_control_sequences(hostile_pkg: Package) 
 
 
 # -- models and archives --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)",
-                                 "java\tscript:alert(1)", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:x",
-                                 "file:///etc/passwd", "https:alert(1)", "http//example.org"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:x",
+        "file:///etc/passwd",
+        "https:alert(1)",
+        "http//example.org",
+    ],
+)
 def test_models_reject_non_http_urls(url: str) -> None:
     with pytest.raises(ValidationError, match="url"):
         Citation.model_validate({**CITATIONS["test-law"], "url": url})
@@ -235,8 +262,9 @@ def test_release_archive_is_safe_to_unpack(tmp_path: Path) -> None:
         z.extractall(tmp_path / "unpacked")
     unpacked = {str(p.relative_to(tmp_path / "unpacked")) for p in (tmp_path / "unpacked").rglob("*") if p.is_file()}
     assert unpacked == {i.filename for i in infos}
-    assert all((tmp_path / "unpacked" / n).resolve().is_relative_to((tmp_path / "unpacked").resolve())
-               for n in unpacked)
+    assert all(
+        (tmp_path / "unpacked" / n).resolve().is_relative_to((tmp_path / "unpacked").resolve()) for n in unpacked
+    )
 
 
 def test_a_ledger_naming_a_path_outside_is_refused(tmp_path: Path) -> None:
@@ -267,8 +295,16 @@ def test_a_package_loaded_from_a_zip_never_reads_outside_it() -> None:
     from kratom_regs.errors import DataPackageError
     from kratom_regs.loader import package_from_files
 
-    desc = {"resources": [{"name": "jurisdictions", "path": "../../../etc/passwd", "hash": "sha256:0",
-                           "schema": {"fields": [{"name": "x"}]}}]}
+    desc = {
+        "resources": [
+            {
+                "name": "jurisdictions",
+                "path": "../../../etc/passwd",
+                "hash": "sha256:0",
+                "schema": {"fields": [{"name": "x"}]},
+            }
+        ]
+    }
     with pytest.raises(DataPackageError, match="unsafe path"):  # refused when opened (since issue 13)
         package_from_files({"datapackage.json": json.dumps(desc).encode()}).rows("jurisdictions")
 

@@ -83,8 +83,9 @@ def assert_partition(periods: list[Period]) -> None:
     for a, b in itertools.pairwise(periods):
         assert a.valid_to is not None and a.valid_to == b.valid_from, "gap or overlap between periods"
         assert b.valid_from is not None and (a.valid_from is None or a.valid_from < b.valid_from)
-        assert (a.values, a.unconfirmed_reason) != (b.values, b.unconfirmed_reason), \
+        assert (a.values, a.unconfirmed_reason) != (b.values, b.unconfirmed_reason), (
             "two adjacent periods say the same thing: they should be one"
+        )
     assert sum(p.valid_to is None for p in periods) == 1
     assert all(set(p.values) == set(VARIABLES) for p in periods)
 
@@ -100,8 +101,14 @@ def test_periods_partition_time_and_agree_with_the_history(data: dict[str, Any],
         assert len(holding) == 1, (day, holding)
         assert period_at(periods, day) is holding[0]
         assert holding[0].values == oracle(rec, day), day
-        in_force = {e.event_id for e in rec.events if e.is_binding and e.effective_date is not None
-                    and e.effective_date <= day and (e.expires_date is None or day < e.expires_date)}
+        in_force = {
+            e.event_id
+            for e in rec.events
+            if e.is_binding
+            and e.effective_date is not None
+            and e.effective_date <= day
+            and (e.expires_date is None or day < e.expires_date)
+        }
         assert in_force <= set(holding[0].event_ids) or holding[0].values == oracle(rec, day)
 
 
@@ -132,13 +139,16 @@ def test_records_to_package_to_loader_round_trip(data: dict[str, Any], extra: li
         for day in probe_days(rec, extra):
             p = period_at(periods, day)
             expected = {
-                "status": p.values["status"], "possession": p.values["possession"], "sale": p.values["sale"],
+                "status": p.values["status"],
+                "possession": p.values["possession"],
+                "sale": p.values["sale"],
                 "valid_from": p.valid_from.isoformat() if p.valid_from else None,
             }
             assert _probe_answer(kr.status("TH", as_of=day)) == expected, day
         hist = kr.history("TH")
         assert [h["valid_from"] for h in hist["periods"]] == [
-            p.valid_from.isoformat() if p.valid_from else None for p in periods]
+            p.valid_from.isoformat() if p.valid_from else None for p in periods
+        ]
         assert [h["status"] for h in hist["periods"]] == [p.values["status"] for p in periods]
 
 

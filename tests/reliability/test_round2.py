@@ -37,9 +37,14 @@ def _al_text() -> str:
 
 
 def _dup_events(root: Path) -> tuple[str, str]:
-    extra = yaml.safe_dump({"events": [event("us-al-repeal", "2020-01-01",
-                                             sets={"status": "legal", "possession": "legal", "sale": "legal"})]},
-                           sort_keys=False)
+    extra = yaml.safe_dump(
+        {
+            "events": [
+                event("us-al-repeal", "2020-01-01", sets={"status": "legal", "possession": "legal", "sale": "legal"})
+            ]
+        },
+        sort_keys=False,
+    )
     text = _al_text() + extra
     (root / AL).write_text(text, encoding="utf-8")
     line = text.splitlines().index("events:", text.splitlines().index("events:") + 1) + 1
@@ -70,8 +75,13 @@ def test_duplicate_yaml_key_is_an_error_everywhere(built_repo: Path, yaml_path: 
 
 def test_accept_refuses_to_rewrite_a_file_with_a_duplicate_key(built_repo: Path, yaml_path: str) -> None:
     _dup_events(built_repo)
-    _queue(built_repo, "constructed-p-1.json", json.dumps(_proposal(
-        jurisdiction_id="US-AL", event={**_proposal()["event"], "event_id": "us-al-constructed"})).encode())
+    _queue(
+        built_repo,
+        "constructed-p-1.json",
+        json.dumps(
+            _proposal(jurisdiction_id="US-AL", event={**_proposal()["event"], "event_id": "us-al-constructed"})
+        ).encode(),
+    )
     before = tree_digest(built_repo)
     assert_clean_failure(run_cli("review", "accept", "constructed-p-1", "--root", str(built_repo)), AL, "twice")
     assert tree_digest(built_repo) == before
@@ -79,10 +89,15 @@ def test_accept_refuses_to_rewrite_a_file_with_a_duplicate_key(built_repo: Path,
 
 
 # -- 8. deeply nested values ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", [b"jurisdiction_id: US-AL\nnotes: " + b"[" * 1000 + b"]" * 1000 + b"\n",
-                                  b"# &anchor-like text\njurisdiction_id: US-AL\nnotes: " + b"[" * 1000 + b"]" * 1000,
-                                  b"jurisdiction_id: US-AL\nnotes: " + b"{a: " * 1000 + b"}" * 1000 + b"\n"],
-                         ids=["lists", "lists-slow-path", "mappings"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"jurisdiction_id: US-AL\nnotes: " + b"[" * 1000 + b"]" * 1000 + b"\n",
+        b"# &anchor-like text\njurisdiction_id: US-AL\nnotes: " + b"[" * 1000 + b"]" * 1000,
+        b"jurisdiction_id: US-AL\nnotes: " + b"{a: " * 1000 + b"}" * 1000 + b"\n",
+    ],
+    ids=["lists", "lists-slow-path", "mappings"],
+)
 def test_deep_nesting_is_a_clear_error(built_repo: Path, yaml_path: str, text: bytes) -> None:
     (built_repo / AL).write_bytes(text)
     for command in ("validate", "build"):
@@ -97,17 +112,22 @@ def _tamper_descriptor(pkg: Path, change: Any) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "json", "xlsx", "sqlite"])
-@pytest.mark.parametrize(("what", "change"), [
-    ("resource-name", lambda d: d["resources"][0].update(name="../../escaped")),
-    ("resource-name-abs", lambda d: d["resources"][0].update(name="/tmp/kr-escaped")),
-    ("resource-path", lambda d: d["resources"][0].update(path="data/../../escaped.csv")),
-    ("field-name", lambda d: d["resources"][0]["schema"]["fields"][0].update(name="../x\x1b[2J")),
-    ("duplicate-name", lambda d: d["resources"][1].update(name=d["resources"][0]["name"])),
-])
-def test_export_refuses_unsafe_names_in_a_given_package(built_repo: Path, tmp_path: Path, fmt: str, what: str,
-                                                        change: Any) -> None:
+@pytest.mark.parametrize(
+    ("what", "change"),
+    [
+        ("resource-name", lambda d: d["resources"][0].update(name="../../escaped")),
+        ("resource-name-abs", lambda d: d["resources"][0].update(name="/tmp/kr-escaped")),
+        ("resource-path", lambda d: d["resources"][0].update(path="data/../../escaped.csv")),
+        ("field-name", lambda d: d["resources"][0]["schema"]["fields"][0].update(name="../x\x1b[2J")),
+        ("duplicate-name", lambda d: d["resources"][1].update(name=d["resources"][0]["name"])),
+    ],
+)
+def test_export_refuses_unsafe_names_in_a_given_package(
+    built_repo: Path, tmp_path: Path, fmt: str, what: str, change: Any
+) -> None:
     pkg = tmp_path / "downloaded"
     import shutil
+
     shutil.copytree(built_repo / "datapackage", pkg)
     _tamper_descriptor(pkg, change)
     out = tmp_path / "exports" / "deep" / "out"
@@ -119,8 +139,34 @@ def test_export_refuses_unsafe_names_in_a_given_package(built_repo: Path, tmp_pa
 
 
 # -- 3. two-letter codes that are both an ISO country code and a USPS state code --------------------------------
-USPS_ISO = ["AL", "AZ", "AR", "CA", "CO", "DE", "GA", "ID", "IL", "IN", "KY", "LA", "ME", "MD", "MA", "MN", "MS",
-            "MO", "MT", "NE", "NC", "PA", "SC", "SD", "TN", "VA"]
+USPS_ISO = [
+    "AL",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "DE",
+    "GA",
+    "ID",
+    "IL",
+    "IN",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NC",
+    "PA",
+    "SC",
+    "SD",
+    "TN",
+    "VA",
+]
 
 
 def test_usps_codes_that_are_also_iso_codes_are_ambiguous(mini_pkg: Any) -> None:
@@ -140,8 +186,10 @@ def test_usps_codes_that_are_also_iso_codes_are_ambiguous(mini_pkg: Any) -> None
     assert kr.status("IND")["jurisdiction_id"] == "IN" and kr.status("India")["jurisdiction_id"] == "IN"
     assert kr.status("CAN")["jurisdiction_id"] == "CA" and kr.status("California")["jurisdiction_id"] == "US-CA"
     assert kr.status("AK")["jurisdiction_id"] == "US-AK"  # a USPS code that is no ISO code still answers
-    assert [s["jurisdiction_id"] for s in kr.applicable("India")] == ["IN", *(["XX-UN"] * ("XX-UN" in
-                                                                                         mini_pkg.index["juris"]))]
+    assert [s["jurisdiction_id"] for s in kr.applicable("India")] == [
+        "IN",
+        *(["XX-UN"] * ("XX-UN" in mini_pkg.index["juris"])),
+    ]
 
 
 def test_cli_and_panel_report_ambiguous_codes(mini_pkg: Any, tmp_path: Path) -> None:
@@ -150,8 +198,22 @@ def test_cli_and_panel_report_ambiguous_codes(mini_pkg: Any, tmp_path: Path) -> 
     result = run_cli("status", "US-IN")
     assert result.exit_code == 0 and "Indiana" in result.output
     out = tmp_path / "p.csv"
-    assert_clean_failure(run_cli("panel", "--freq", "year", "--start", "2020-01-01", "--jurisdiction", "IN",
-                                 "--package", str(mini_pkg.root), "-o", str(out)), "could mean")
+    assert_clean_failure(
+        run_cli(
+            "panel",
+            "--freq",
+            "year",
+            "--start",
+            "2020-01-01",
+            "--jurisdiction",
+            "IN",
+            "--package",
+            str(mini_pkg.root),
+            "-o",
+            str(out),
+        ),
+        "could mean",
+    )
     assert not out.exists()
 
 
@@ -185,8 +247,9 @@ def _ask_from_threads(n: int) -> list[BaseException]:
     return errors
 
 
-def test_first_use_from_many_threads_never_sees_half_built_indexes(built_repo: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_use_from_many_threads_never_sees_half_built_indexes(
+    built_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import time
 
     from kratom_regs import loader
@@ -236,9 +299,14 @@ def test_api_arguments_are_checked(mini_pkg: Any) -> None:
     for call in (lambda: kr.status(None), lambda: kr.status(42), lambda: kr.history(["US-AL"])):  # type: ignore
         with pytest.raises(kr.JurisdictionNotFound):
             call()
-    for call in (lambda: kr.jurisdictions(level="planet"), lambda: kr.jurisdictions(status="Banned"),
-                 lambda: kr.status("US-AL", as_of=20150601), lambda: kr.status("US-AL", as_of="June 2015"),
-                 lambda: __import__("kratom_regs.api").api.summary(by="planet"), lambda: kr.status("US-AL", version=7)):  # type: ignore
+    for call in (
+        lambda: kr.jurisdictions(level="planet"),
+        lambda: kr.jurisdictions(status="Banned"),
+        lambda: kr.status("US-AL", as_of=20150601),
+        lambda: kr.status("US-AL", as_of="June 2015"),
+        lambda: __import__("kratom_regs.api").api.summary(by="planet"),
+        lambda: kr.status("US-AL", version=7),
+    ):  # type: ignore
         with pytest.raises(kr.KratomRegsError):
             call()
 
@@ -292,8 +360,9 @@ class _Killed(BaseException):
 
 
 @pytest.mark.parametrize("kill_at", range(1, 7))
-def test_a_release_killed_mid_commit_is_all_or_nothing_and_a_rerun_recovers(tmp_path: Path, kill_at: int,
-                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_release_killed_mid_commit_is_all_or_nothing_and_a_rerun_recovers(
+    tmp_path: Path, kill_at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import datetime as dt
     import os
 
@@ -323,8 +392,9 @@ def test_a_release_killed_mid_commit_is_all_or_nothing_and_a_rerun_recovers(tmp_
     fsutil.recover_transaction(root)
     after_recovery = tree_digest(root)
     visible = {k: v for k, v in after_recovery.items() if not any(p.startswith(".") for p in Path(k).parts)}
-    assert not [k for k in after_recovery if k.endswith((".tmp", ".bak")) or ".old" in k or ".new-" in k], \
+    assert not [k for k in after_recovery if k.endswith((".tmp", ".bak")) or ".old" in k or ".new-" in k], (
         after_recovery
+    )
     if after_recovery == before:  # rolled back: the re-run makes the release
         done = rel.cut_release(root, "patch", dt.date(2026, 3, 1), validate_archive=False)
         assert done.info.version == "0.1.1"
@@ -333,8 +403,9 @@ def test_a_release_killed_mid_commit_is_all_or_nothing_and_a_rerun_recovers(tmp_
     assert rel.read_version_file(root) == "0.1.1"
     assert "0.1.1" in (root / "CITATION.cff").read_text(encoding="utf-8")
     assert json.loads((root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))["version"] == "0.1.1"
-    assert [r["version"] for r in json.loads((root / "releases" / "releases.json").read_text())["releases"]][-1] \
-        == "0.1.1"
+    assert [r["version"] for r in json.loads((root / "releases" / "releases.json").read_text())["releases"]][
+        -1
+    ] == "0.1.1"
 
 
 # -- 6. terminal escapes in every CLI output ----------------------------------------------------------------------
@@ -343,6 +414,7 @@ HOSTILE = "T\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07\x1b[31mred\u202eevil\x9b"
 
 def _raw_controls(text: str) -> list[str]:
     import re
+
     return re.findall(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
 
 
@@ -358,6 +430,7 @@ def test_review_list_and_show_never_print_raw_controls(repo: Path) -> None:
 
 def test_validate_problem_lines_never_print_raw_controls(built_repo: Path) -> None:
     from tests.conftest import CITATIONS
+
     bad = dict(CITATIONS["test-law"], title=HOSTILE, url="javascript:x")
     (built_repo / LAW).write_text(yaml.safe_dump(bad), encoding="utf-8")
     result = run_cli("validate", "--root", str(built_repo))
@@ -366,10 +439,22 @@ def test_validate_problem_lines_never_print_raw_controls(built_repo: Path) -> No
 
 # -- 7. the review label says what accepting would do ---------------------------------------------------------------
 def _repeal_dressed_as_tracked() -> dict[str, Any]:
-    return _proposal(jurisdiction_id="US-AL", is_binding=False, event={
-        **_proposal()["event"], "event_id": "us-al-sneaky-repeal", "is_binding": True, "event_type": "descheduling",
-        "basis": "statute", "instrument": "statute", "effective_date": "2020-01-01", "enacted_date": "2020-01-01",
-        "confidence": "high", "sets": {"status": "legal", "possession": "legal", "sale": "legal"}})
+    return _proposal(
+        jurisdiction_id="US-AL",
+        is_binding=False,
+        event={
+            **_proposal()["event"],
+            "event_id": "us-al-sneaky-repeal",
+            "is_binding": True,
+            "event_type": "descheduling",
+            "basis": "statute",
+            "instrument": "statute",
+            "effective_date": "2020-01-01",
+            "enacted_date": "2020-01-01",
+            "confidence": "high",
+            "sets": {"status": "legal", "possession": "legal", "sale": "legal"},
+        },
+    )
 
 
 def test_review_list_shows_the_effect_and_refuses_disagreeing_flags(built_repo: Path) -> None:
@@ -399,8 +484,9 @@ def test_decisions_of_the_wrong_shape_are_a_clear_error(repo: Path, data: bytes)
     _queue(repo, "constructed-p-1.json", json.dumps(_proposal()).encode())
     (repo / "review" / "decisions.json").write_bytes(data)
     before = tree_digest(repo)
-    assert_clean_failure(run_cli("review", "reject", "constructed-p-1", "--why", "x", "--root", str(repo)),
-                         "decisions.json")
+    assert_clean_failure(
+        run_cli("review", "reject", "constructed-p-1", "--why", "x", "--root", str(repo)), "decisions.json"
+    )
     assert tree_digest(repo) == before
 
 
@@ -429,8 +515,13 @@ def test_default_day_is_one_rule_and_out_of_range_days_warn(mini_pkg: Any) -> No
     from kratom_regs.vocab import AS_OF_HELP
 
     assert kr.status("US-AL")["as_of"] == mini_pkg.as_of
-    for args in (("status", "--help"), ("list", "--help"), ("summary", "--help"), ("export", "--help"),
-                 ("serve", "--help")):
+    for args in (
+        ("status", "--help"),
+        ("list", "--help"),
+        ("summary", "--help"),
+        ("export", "--help"),
+        ("serve", "--help"),
+    ):
         assert "default: the data's as-of date" in " ".join(run_cli(*args).output.split()), args
     assert "as-of date" in AS_OF_HELP
     for day in ("9999-12-31", "0001-01-01"):
@@ -441,6 +532,7 @@ def test_default_day_is_one_rule_and_out_of_range_days_warn(mini_pkg: Any) -> No
     with pytest.warns(OutsideCoverage):
         kr.jurisdictions(as_of="9999-12-31")
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         kr.status("US-AL", as_of="2020-01-01")  # inside the covered range: no warning

@@ -18,7 +18,8 @@ from tests.reliability.test_round2 import AL, yaml_path  # noqa: F401  (fixture:
 @pytest.mark.parametrize("value", ["2016-02-30", "2016-02-01 25:00:00"])
 @pytest.mark.parametrize("command", ["validate", "build", "lint"])
 def test_an_impossible_unquoted_date_names_its_place_and_the_rest_is_listed(
-        built_repo: Path, yaml_path: str, value: str, command: str) -> None:  # noqa: F811
+    built_repo: Path, yaml_path: str, value: str, command: str  # noqa: F811 (the fixture)
+) -> None:
     text = (built_repo / AL).read_text(encoding="utf-8")
     text = text.replace("effective_date: '2016-05-10'", f"effective_date: {value}", 1)
     text = text.replace("jurisdiction_id: US-AL\n", "jurisdiction_id: US-AL\nbogus_key: 1\n", 1)
@@ -33,7 +34,8 @@ def test_an_impossible_unquoted_date_names_its_place_and_the_rest_is_listed(
 
 # -- 15. a long-running process across a build ----------------------------------------------------------------------
 def test_a_process_that_asked_before_a_build_reads_the_new_build_without_a_false_alarm(
-        built_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import kratom_regs as kr
     from kratom_regs import loader
     from kratom_regs.build.package import build
@@ -47,8 +49,9 @@ def test_a_process_that_asked_before_a_build_reads_the_new_build_without_a_false
     import yaml
 
     data = yaml.safe_load((built_repo / AL).read_text(encoding="utf-8"))
-    data["events"].append(event("us-al-repeal", "2019-01-01",
-                                sets={"status": "legal", "possession": "legal", "sale": "legal"}))
+    data["events"].append(
+        event("us-al-repeal", "2019-01-01", sets={"status": "legal", "possession": "legal", "sale": "legal"})
+    )
     (built_repo / AL).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     build(built_repo)
 
@@ -58,7 +61,8 @@ def test_a_process_that_asked_before_a_build_reads_the_new_build_without_a_false
 
 
 def test_a_package_object_held_across_a_build_says_so_rather_than_tampered(
-        built_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kratom_regs import loader
     from kratom_regs.build.package import build
     from kratom_regs.errors import DataPackageError
@@ -66,8 +70,12 @@ def test_a_package_object_held_across_a_build_says_so_rather_than_tampered(
     monkeypatch.setattr(loader, "package_path", lambda: built_repo / "datapackage")
     monkeypatch.setattr(loader, "_current", None, raising=False)
     held = loader.current_package()
-    (built_repo / AL).write_text((built_repo / AL).read_text(encoding="utf-8").replace(
-        "Constructed test event.", "Constructed test event, revised."), encoding="utf-8")
+    (built_repo / AL).write_text(
+        (built_repo / AL)
+        .read_text(encoding="utf-8")
+        .replace("Constructed test event.", "Constructed test event, revised."),
+        encoding="utf-8",
+    )
     build(built_repo)
     with pytest.raises(DataPackageError, match="rebuilt while it was being read"):
         held.raw("events")
@@ -122,12 +130,19 @@ def test_a_kit_into_a_folder_that_is_not_an_earlier_kit_keeps_its_files(built_re
 
 
 # -- 18. messages: `-o -` --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("args", [
-    ["export", "--format", "json"], ["export", "--format", "csv"], ["export", "--format", "sqlite"],
-    ["panel", "--freq", "year", "--start", "2015-01-01"], ["kit"],
-])
-def test_dash_output_never_creates_a_file_named_dash(built_repo: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--format", "json"],
+        ["export", "--format", "csv"],
+        ["export", "--format", "sqlite"],
+        ["panel", "--freq", "year", "--start", "2015-01-01"],
+        ["kit"],
+    ],
+)
+def test_dash_output_never_creates_a_file_named_dash(
+    built_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run_cli(*args, "-o", "-", "--package", str(built_repo / "datapackage"))
     assert_clean_failure(result, "standard output")

@@ -37,8 +37,9 @@ class FixtureServer:
     """Serves the replay fixtures for the URLs the scrapers ask for, and notes every key it was sent."""
 
     def __init__(self) -> None:
-        self.manifests = {name: json.loads((REPLAY / name / "manifest.json").read_text(encoding="utf-8"))
-                          for name in SOURCES}
+        self.manifests = {
+            name: json.loads((REPLAY / name / "manifest.json").read_text(encoding="utf-8")) for name in SOURCES
+        }
         self.keys_seen: list[str] = []
         self.misses: list[str] = []
 
@@ -96,9 +97,13 @@ def _leaks(paths: list[Path], texts: list[str]) -> list[str]:
     return found
 
 
-def test_planted_keys_reach_no_file_or_message(tmp_path: Path, fixture_server: tuple[str, FixtureServer],
-                                               monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_planted_keys_reach_no_file_or_message(
+    tmp_path: Path,
+    fixture_server: tuple[str, FixtureServer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     base, server = fixture_server
     for env, value in KEYS.items():
         monkeypatch.setenv(env, value)
@@ -110,8 +115,15 @@ def test_planted_keys_reach_no_file_or_message(tmp_path: Path, fixture_server: t
         since = dt.date.fromisoformat(server.manifests[name]["since"]) if "since" in server.manifests[name] else None
         transport = LocalLive(base, root / ".cache" / "kratom-regs" / "http")
         for _run in range(2):  # the second run is answered from the on-disk cache
-            res = run_source(root, name, since=since, record=record, transport=transport, progress=messages.append,
-                             sleep=lambda _s: None)
+            res = run_source(
+                root,
+                name,
+                since=since,
+                record=record,
+                transport=transport,
+                progress=messages.append,
+                sleep=lambda _s: None,
+            )
             messages += [str(res.error), *res.queued, *res.skipped]
             messages += [json.dumps(p.model_dump(mode="json")) for p in res.proposals]
     assert not server.misses, server.misses[:3]
@@ -126,15 +138,21 @@ def test_planted_keys_reach_no_file_or_message(tmp_path: Path, fixture_server: t
     assert {k: _leaks([], [v]) for k, v in texts.items() if _leaks([], [v])} == {}
 
 
-def test_failures_never_show_the_key(tmp_path: Path, fixture_server: tuple[str, FixtureServer],
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failures_never_show_the_key(
+    tmp_path: Path, fixture_server: tuple[str, FixtureServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     base, server = fixture_server
     monkeypatch.setenv("LEGISCAN_API_KEY", KEYS["LEGISCAN_API_KEY"])
     server.manifests = {name: {"requests": {}} for name in SOURCES}  # every request now fails with 404
     root = write_repo(tmp_path / "repo", jurisdictions={}, citations={})
     messages: list[str] = []
-    res = run_source(root, "legiscan", transport=LocalLive(base, root / ".cache" / "kratom-regs" / "http"),
-                     progress=messages.append, sleep=lambda _s: None)
+    res = run_source(
+        root,
+        "legiscan",
+        transport=LocalLive(base, root / ".cache" / "kratom-regs" / "http"),
+        progress=messages.append,
+        sleep=lambda _s: None,
+    )
     assert res.error and "404" in res.error
     assert _leaks(_files(root), [res.error, *messages]) == []
 

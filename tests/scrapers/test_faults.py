@@ -67,8 +67,9 @@ class LocalTransport(LiveTransport):
 
 
 def fetcher(base: str, sleeps: list[float], **policy: float) -> Fetcher:
-    pol = Policy(min_interval_s=0, timeout_s=policy.get("timeout_s", 2.0), retries=int(policy.get("retries", 3)),
-                 backoff_s=0.01)
+    pol = Policy(
+        min_interval_s=0, timeout_s=policy.get("timeout_s", 2.0), retries=int(policy.get("retries", 3)), backoff_s=0.01
+    )
     return Fetcher("test", LocalTransport(base), pol, sleep=sleeps.append)
 
 
@@ -136,6 +137,7 @@ def test_403_is_not_retried(server: tuple[str, Script]) -> None:
 
 # --- the same faults through a whole federal_register run: named failure, nothing queued or changed ----------
 
+
 @pytest.fixture
 def repo_with_queue(tmp_path: Path) -> Path:
     root = write_repo(tmp_path / "repo")
@@ -147,8 +149,14 @@ def repo_with_queue(tmp_path: Path) -> Path:
 def fr_run(root: Path, base: str) -> object:
     import datetime as dt
 
-    return run_source(root, "federal_register", since=dt.date.today().replace(month=1, day=1),
-                      transport=LocalTransport(base), sleep=lambda _s: None, progress=lambda _m: None)
+    return run_source(
+        root,
+        "federal_register",
+        since=dt.date.today().replace(month=1, day=1),
+        transport=LocalTransport(base),
+        sleep=lambda _s: None,
+        progress=lambda _m: None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -163,8 +171,9 @@ def fr_run(root: Path, base: str) -> object:
     ],
     ids=["malformed-json", "html-block-page", "changed-layout", "fewer-than-count", "capped", "403"],
 )
-def test_fault_matrix_through_a_run(repo_with_queue: Path, server: tuple[str, Script], step: Step,
-                                    error: type[Exception]) -> None:
+def test_fault_matrix_through_a_run(
+    repo_with_queue: Path, server: tuple[str, Script], step: Step, error: type[Exception]
+) -> None:
     base, script = server
     script.default = step
     before = tree_digest(repo_with_queue)
@@ -182,8 +191,9 @@ def test_empty_result_is_success_with_nothing(repo_with_queue: Path, server: tup
     assert res.error is None and res.proposals == []
 
 
-def test_api_key_never_lands_in_snapshots_or_errors(tmp_path: Path, server: tuple[str, Script],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_key_never_lands_in_snapshots_or_errors(
+    tmp_path: Path, server: tuple[str, Script], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from scrapers.http import RecordingTransport, Snapshot
 
     base, script = server
@@ -196,7 +206,8 @@ def test_api_key_never_lands_in_snapshots_or_errors(tmp_path: Path, server: tupl
     script.default = (500, {}, b"")
     with pytest.raises(HttpStatusError) as info:
         Fetcher("legiscan", LocalTransport(base), Policy(min_interval_s=0, retries=0), sleep=lambda _s: None).get(
-            base + "/", {"key": secret})
+            base + "/", {"key": secret}
+        )
     assert secret not in str(info.value)
     for path in tmp_path.rglob("*"):
         if path.is_file():

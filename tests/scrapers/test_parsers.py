@@ -25,8 +25,10 @@ def resp(body: bytes, ctype: str = "application/json") -> Response:
 
 
 def test_substances_are_told_apart() -> None:
-    assert substances_named("Temporary Placement of Mitragynine and 7-Hydroxymitragynine") == ["seven_oh",
-                                                                                                "mitragynine"]
+    assert substances_named("Temporary Placement of Mitragynine and 7-Hydroxymitragynine") == [
+        "seven_oh",
+        "mitragynine",
+    ]
     assert substances_named("Placement of mitragynine pseudoindoxyl, MGM-15 and MGM-16") == ["analogues"]
     assert substances_named("7-OH products") == ["seven_oh"]
     assert substances_named("Kratom Consumer Protection Act") == ["leaf"]
@@ -34,16 +36,18 @@ def test_substances_are_told_apart() -> None:
 
 
 def test_real_fr_search_page_types_and_binding() -> None:
-    data = json.loads((RECORDED / "federal_register" / "fr_documents_search_2024_allfields_page1_truncated.json")
-                      .read_text())
+    data = json.loads(
+        (RECORDED / "federal_register" / "fr_documents_search_2024_allfields_page1_truncated.json").read_text()
+    )
     assert data["count"] == 1893 and len(data["results"]) == 26  # the fixture's documented truncation
     types = {d["type"] for d in data["results"]}
     assert types <= KNOWN_TYPES and {"Rule", "Proposed Rule", "Notice"} <= types
     today = dt.date(2024, 1, 29)
     for doc in data["results"]:
         binding, _ = is_binding(doc, today)
-        assert binding == (doc["type"] == "Rule" and bool(doc["effective_on"])
-                           and doc["effective_on"] <= today.isoformat())
+        assert binding == (
+            doc["type"] == "Rule" and bool(doc["effective_on"]) and doc["effective_on"] <= today.isoformat()
+        )
     rules = [d for d in data["results"] if d["type"] == "Rule" and d["effective_on"]]
     assert rules, "the recorded page has rules with effective dates"
     # the same Rule is not binding on a day before it takes effect
@@ -67,8 +71,15 @@ def test_unknown_fr_type_is_named() -> None:
 
 
 def test_legiscan_status_codes_follow_the_manual() -> None:
-    assert legiscan.STATUS == {0: "pre-filed", 1: "introduced", 2: "engrossed", 3: "enrolled", 4: "passed",
-                               5: "vetoed", 6: "failed"}
+    assert legiscan.STATUS == {
+        0: "pre-filed",
+        1: "introduced",
+        2: "engrossed",
+        3: "enrolled",
+        4: "passed",
+        5: "vetoed",
+        6: "failed",
+    }
     with pytest.raises(UnknownVocabulary):
         legiscan.status_name(8)  # chaptered appears only in progress events, never as a bill status
 

@@ -182,7 +182,11 @@ def test_accepting_a_temporary_order_records_its_watch_item_and_due_lists_it(emp
     us = recs.jurisdictions["US"]
     (w,) = us.watch
     assert (w.kind.value, w.event_id, w.due_date, w.can_be_extended) == (
-        "temporary_measure", "us-fr-2026-17429", dt.date(2028, 8, 26), True)
+        "temporary_measure",
+        "us-fr-2026-17429",
+        dt.date(2028, 8, 26),
+        True,
+    )
     periods = derive_periods(us, "US")
     assert period_at(periods, dt.date(2027, 1, 1)).values["analogues_rule"] == "scheduled"
     after = period_at(periods, dt.date(2028, 8, 26))

@@ -23,14 +23,22 @@ def test_report_names_each_source_its_error_and_counts(tmp_path: Path) -> None:
     doc = json.loads((root / REPORT).read_text())
     by = {s["source"]: s for s in doc["sources"]}
     assert doc["ok"] is False and doc["run_at"] == "2026-03-02T06:17:00Z"
-    assert by["federal_register"] == {"source": "federal_register", "ok": True, "error": None,
-                                      "responses": ok.responses, "proposals": len(ok.proposals), "queued": 0,
-                                      "interval_days": 7, "last_ok": "2026-03-02"}
+    assert by["federal_register"] == {
+        "source": "federal_register",
+        "ok": True,
+        "error": None,
+        "responses": ok.responses,
+        "proposals": len(ok.proposals),
+        "queued": 0,
+        "interval_days": 7,
+        "last_ok": "2026-03-02",
+    }
     assert by["legiscan"]["error"] == "HTTPFailure: 503 from the API" and by["legiscan"]["last_ok"] is None
     assert "FAILED: HTTPFailure: 503" in report_markdown(root)
     # next week federal_register fails: its last good run is carried over, so it goes stale on `due`
-    write_report(root, [RunResult("federal_register", error="ShapeError: x")],
-                 dt.datetime(2026, 3, 9, 6, 17, tzinfo=dt.UTC))
+    write_report(
+        root, [RunResult("federal_register", error="ShapeError: x")], dt.datetime(2026, 3, 9, 6, 17, tzinfo=dt.UTC)
+    )
     doc = json.loads((root / REPORT).read_text())
     by = {s["source"]: s for s in doc["sources"]}
     assert by["federal_register"]["last_ok"] == "2026-03-02" and "legiscan" in by

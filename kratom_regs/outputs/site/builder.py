@@ -34,10 +34,18 @@ SITE_TITLE = "kratom-regs: the legal status of kratom by jurisdiction"
 #: A jurisdiction id becomes a file name: only these characters may reach the file system.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,119}$")
 _CONFIDENCE_RANK = {"high": "1", "medium": "2", "low": "3"}
-_FLAG_LABELS = {"labeling_required": "labelling", "registration_required": "registration",
-                "testing_required": "testing", "local_option": "localities may restrict further"}
-_SUBSTANCES = {"mitragynine": "mitragynine", "seven_oh": "7-OH", "analogues": "analogues",
-               "synthetic": "synthetic alkaloids"}
+_FLAG_LABELS = {
+    "labeling_required": "labelling",
+    "registration_required": "registration",
+    "testing_required": "testing",
+    "local_option": "localities may restrict further",
+}
+_SUBSTANCES = {
+    "mitragynine": "mitragynine",
+    "seven_oh": "7-OH",
+    "analogues": "analogues",
+    "synthetic": "synthetic alkaloids",
+}
 #: Written into every site: only a folder holding it may be replaced by a rebuild.
 MARKER = ".kratom-regs-site"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same package gives the same download bytes
@@ -75,9 +83,15 @@ def _env() -> Any:
 
     from kratom_regs.textsafe import inert_value
 
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(load), autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             finalize=inert_value)  # control and bidi-override characters shown, not obeyed
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=inert_value,
+    )  # control and bidi-override characters shown, not obeyed
     return env
 
 
@@ -116,7 +130,8 @@ def _as_of_freshness(answer: dict[str, Any], as_of: str) -> dict[str, Any]:
     out = {k: v for k, v in answer.items() if k != "verified_days_ago"}
     lvd = answer.get("last_verified_date")
     out["verified_days_before_as_of"] = (
-        (dt.date.fromisoformat(str(as_of)) - dt.date.fromisoformat(lvd)).days if lvd else None)
+        (dt.date.fromisoformat(str(as_of)) - dt.date.fromisoformat(lvd)).days if lvd else None
+    )
     return out
 
 
@@ -150,9 +165,13 @@ def _gather(pkg: Package, version: str | None) -> _Data:
 # -- pages -------------------------------------------------------------------------------------------------------
 
 #: How the quotable line says each status of a place (plural subject: "6 US states ban kratom").
-_QUOTE_VERBS = {"banned": "ban kratom", "restricted": "restrict its sale or import",
-                "regulated": "regulate it with kratom-specific rules",
-                "legal": "have no kratom-specific law that we found", "unknown": "are not yet researched"}
+_QUOTE_VERBS = {
+    "banned": "ban kratom",
+    "restricted": "restrict its sale or import",
+    "regulated": "regulate it with kratom-specific rules",
+    "legal": "have no kratom-specific law that we found",
+    "unknown": "are not yet researched",
+}
 
 
 def quotable(data: _Data) -> list[str]:
@@ -161,6 +180,7 @@ def quotable(data: _Data) -> list[str]:
     The low-confidence share is said in the same sentence: "have no law that we found" rests mostly on
     lists nobody read in full, and a quote must not state more than the records know.
     """
+
     def counts(rows: list[dict[str, Any]]) -> str:
         parts = []
         for status in Status.values():
@@ -170,8 +190,13 @@ def quotable(data: _Data) -> list[str]:
             n, low = len(these), sum(1 for r in these if r["confidence"] == "low")
             verb = _QUOTE_VERBS[status]
             if n == 1:
-                verb = verb.replace("ban ", "bans ").replace("restrict ", "restricts ").replace(
-                    "regulate ", "regulates ").replace("have ", "has ").replace("are ", "is ")
+                verb = (
+                    verb.replace("ban ", "bans ")
+                    .replace("restrict ", "restricts ")
+                    .replace("regulate ", "regulates ")
+                    .replace("have ", "has ")
+                    .replace("are ", "is ")
+                )
             parts.append(f"{n} {verb}" + (f" ({low} of them low confidence)" if low and status != "unknown" else ""))
         return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
@@ -187,10 +212,13 @@ def quotable(data: _Data) -> list[str]:
     return lines
 
 
-
 def _site_vars(pkg: Package) -> dict[str, Any]:
-    return {"title": SITE_TITLE, "version": pkg.version, "as_of": pkg.as_of,
-            "citation": pkg.descriptor.get("citation", "")}
+    return {
+        "title": SITE_TITLE,
+        "version": pkg.version,
+        "as_of": pkg.as_of,
+        "citation": pkg.descriptor.get("citation", ""),
+    }
 
 
 def page_cite(pkg: Package, base_url: str, rel: str, page_title: str | None) -> dict[str, str]:
@@ -215,8 +243,11 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
     while p:
         parents.insert(0, {"jurisdiction_id": p, "name": juris[p]["name"]})
         p = juris[p]["parent_id"]
-    children = [r for r in data.rows if r["parent_id"] == jid
-                and (r["status"] != "unknown" or juris[r["jurisdiction_id"]]["has_record"] == "true")]
+    children = [
+        r
+        for r in data.rows
+        if r["parent_id"] == jid and (r["status"] != "unknown" or juris[r["jurisdiction_id"]]["has_record"] == "true")
+    ]
     substances = []
     for key, label in _SUBSTANCES.items():
         rule = cur.get(f"{key}_rule")
@@ -231,17 +262,31 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
         substances.append(text)
     flags = [label for key, label in _FLAG_LABELS.items() if cur.get(key) == "true"]
     events = [{**e, "citations": _cites(e["citations"])} for e in d["history"]["events"]]
-    return str(env.get_template("jurisdiction.html").render(
-        site=_site_vars(data.pkg), root="../",
-        pagecite=page_cite(data.pkg, base_url, f"j/{jid}.html", f"{cur['name']}: kratom legal status"),
-        j={"jurisdiction_id": jid, "name": cur["name"], "level": cur["level"], "aliases": d["aliases"],
-           "notes": d["notes"]},
-        cur=cur, status_meaning=Status(cur["status"]).definition,  # type: ignore[attr-defined]
-        unknown_in_short=UNKNOWN_IN_SHORT,
-        parents=parents, children=children, applicable=d["applicable"], flags=flags, substances=substances,
-        periods=[{**p, "last_day": _day_before(p["valid_to"])} for p in d["history"]["periods"]],
-        events=events, citations=_cites(d["citations"]),
-    ))
+    return str(
+        env.get_template("jurisdiction.html").render(
+            site=_site_vars(data.pkg),
+            root="../",
+            pagecite=page_cite(data.pkg, base_url, f"j/{jid}.html", f"{cur['name']}: kratom legal status"),
+            j={
+                "jurisdiction_id": jid,
+                "name": cur["name"],
+                "level": cur["level"],
+                "aliases": d["aliases"],
+                "notes": d["notes"],
+            },
+            cur=cur,
+            status_meaning=Status(cur["status"]).definition,  # type: ignore[attr-defined]
+            unknown_in_short=UNKNOWN_IN_SHORT,
+            parents=parents,
+            children=children,
+            applicable=d["applicable"],
+            flags=flags,
+            substances=substances,
+            periods=[{**p, "last_day": _day_before(p["valid_to"])} for p in d["history"]["periods"]],
+            events=events,
+            citations=_cites(d["citations"]),
+        )
+    )
 
 
 def _place(row: dict[str, Any]) -> str:
@@ -265,12 +310,18 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
             if not after["valid_from"]:
                 continue
             law = after["law"]
-            changes.append({
-                "jurisdiction_id": jid, "name": _place(r), "level": r["level"], "date": after["valid_from"],
-                "period_id": after["period_id"],
-                "before": before["status"], "after": after["status"],
-                "law": f"{law['official_citation']}: {law['title']}" if law else "the earlier rule lapsed",
-            })
+            changes.append(
+                {
+                    "jurisdiction_id": jid,
+                    "name": _place(r),
+                    "level": r["level"],
+                    "date": after["valid_from"],
+                    "period_id": after["period_id"],
+                    "before": before["status"],
+                    "after": after["status"],
+                    "law": f"{law['official_citation']}: {law['title']}" if law else "the earlier rule lapsed",
+                }
+            )
     changes.sort(key=lambda c: (c["date"], c["name"]), reverse=True)
     upcoming = [c for c in changes if c["date"] > data.pkg.as_of]
     past = [c for c in changes if c["date"] <= data.pkg.as_of]
@@ -278,9 +329,16 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     for r in data.rows:
         for e in data.details[r["jurisdiction_id"]]["history"]["events"]:
             if not e["is_binding"]:
-                tracked.append({"jurisdiction_id": r["jurisdiction_id"], "name": _place(r), "event_id": e["event_id"],
-                                "title": e["title"], "official_citation": e["official_citation"],
-                                "date": e["effective_date"] or e["enacted_date"]})
+                tracked.append(
+                    {
+                        "jurisdiction_id": r["jurisdiction_id"],
+                        "name": _place(r),
+                        "event_id": e["event_id"],
+                        "title": e["title"],
+                        "official_citation": e["official_citation"],
+                        "date": e["effective_date"] or e["enacted_date"],
+                    }
+                )
     tracked.sort(key=lambda e: (e["date"] or "", e["name"]), reverse=True)
     return past, upcoming, tracked
 
@@ -320,13 +378,21 @@ def _record_times(releases: list[tuple[Any, Package]]) -> tuple[dict[str, str], 
             continue  # the first release researched everything at once: one entry per place says nothing
         for c in r["changes"]:
             if c["kind"] in ("research", "correction"):
-                notes.append({"kind": c["kind"], "jurisdiction_id": c["jurisdiction_id"], "text": c["text"],
-                              "version": r["version"], "released_date": r["released_date"]})
+                notes.append(
+                    {
+                        "kind": c["kind"],
+                        "jurisdiction_id": c["jurisdiction_id"],
+                        "text": c["text"],
+                        "version": r["version"],
+                        "released_date": r["released_date"],
+                    }
+                )
     return published, notes
 
 
-def _atom(data: _Data, changes: list[dict[str, Any]], notes: list[dict[str, Any]], base_url: str,
-          today: dt.date | None = None) -> bytes:
+def _atom(
+    data: _Data, changes: list[dict[str, Any]], notes: list[dict[str, Any]], base_url: str, today: dt.date | None = None
+) -> bytes:
     """The Atom feed (feedgen): law changes, new research and corrections, each dated by record time.
 
     `updated` is when the entry was published (its release date, or this build's as-of date for what no
@@ -354,25 +420,36 @@ def _atom(data: _Data, changes: list[dict[str, Any]], notes: list[dict[str, Any]
         was = "unchanged, but the rules changed" if c["before"] == c["after"] else f"was {c['before']}"
         if c.get("first_known"):
             title = f"First known: {c['name']} is {c['after']}"
-            summary = (f"The records know the status of kratom in {c['name']} from {c['date']}: {c['after']}; "
-                       f"before that they do not say. Law: {c['law']}.")
+            summary = (
+                f"The records know the status of kratom in {c['name']} from {c['date']}: {c['after']}; "
+                f"before that they do not say. Law: {c['law']}."
+            )
         else:
             title = _change_title(c)
             summary = f"From {c['date']}, the status of kratom in {c['name']} is {c['after']} ({was}). Law: {c['law']}."
-        entries.append({
-            "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#period/' + c['period_id'])}",
-            "title": title, "updated": c["recorded"], "category": "research" if c.get("first_known") else "law",
-            "link": f"{base_url}j/{c['jurisdiction_id']}.html", "summary": summary,
-        })
+        entries.append(
+            {
+                "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#period/' + c['period_id'])}",
+                "title": title,
+                "updated": c["recorded"],
+                "category": "research" if c.get("first_known") else "law",
+                "link": f"{base_url}j/{c['jurisdiction_id']}.html",
+                "summary": summary,
+            }
+        )
     for n in notes:
         label = "Newly researched" if n["kind"] == "research" else "Correction"
         key = f"#{n['kind']}/{n['version']}/{n['jurisdiction_id']}/{n['text']}"
-        entries.append({
-            "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + key)}",
-            "title": f"{label}: {n['name']}", "updated": n["released_date"], "category": n["kind"],
-            "link": f"{base_url}j/{n['jurisdiction_id']}.html" if n["has_page"] else f"{base_url}changes.html",
-            "summary": f"{label} in release {n['version']} ({n['released_date']}): {n['text']}",
-        })
+        entries.append(
+            {
+                "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + key)}",
+                "title": f"{label}: {n['name']}",
+                "updated": n["released_date"],
+                "category": n["kind"],
+                "link": f"{base_url}j/{n['jurisdiction_id']}.html" if n["has_page"] else f"{base_url}changes.html",
+                "summary": f"{label} in release {n['version']} ({n['released_date']}): {n['text']}",
+            }
+        )
     entries.sort(key=lambda e: (e["updated"], e["id"]), reverse=True)
     fg = FeedGenerator()
     fg.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#changes')}")
@@ -399,24 +476,48 @@ def _atom(data: _Data, changes: list[dict[str, Any]], notes: list[dict[str, Any]
 
 def _api_docs(data: _Data) -> dict[str, bytes]:
     desc = data.pkg.descriptor
-    meta = {"name": desc.get("name"), "version": data.pkg.version, "as_of": data.pkg.as_of,
-            "licenses": desc.get("licenses"), "citation": desc.get("citation"),
-            "note": f"Not legal advice. 'unknown' means {UNKNOWN_IN_SHORT}; never a guess."}
+    meta = {
+        "name": desc.get("name"),
+        "version": data.pkg.version,
+        "as_of": data.pkg.as_of,
+        "licenses": desc.get("licenses"),
+        "citation": desc.get("citation"),
+        "note": f"Not legal advice. 'unknown' means {UNKNOWN_IN_SHORT}; never a guess.",
+    }
     out: dict[str, bytes] = {}
     index = []
     for r in data.rows:
         jid = r["jurisdiction_id"]
         d = data.details[jid]
-        index.append({
-            "jurisdiction_id": jid, "name": r["name"], "level": r["level"], "parent_id": r["parent_id"],
-            "status": r["status"], "valid_from": r["valid_from"], "confidence": r["confidence"],
-            "last_verified_date": r["last_verified_date"], "json": f"j/{jid}.json", "html": f"../j/{jid}.html",
-        })
-        doc = {**meta, "jurisdiction_id": jid, "name": r["name"], "level": r["level"], "parent_id": r["parent_id"],
-               "aliases": d["aliases"], "current": d["current"],
-               "applicable": [{k: a[k] for k in ("jurisdiction_id", "name", "level", "status", "valid_from")}
-                              for a in d["applicable"]],
-               "periods": d["history"]["periods"], "events": d["history"]["events"], "citations": d["citations"]}
+        index.append(
+            {
+                "jurisdiction_id": jid,
+                "name": r["name"],
+                "level": r["level"],
+                "parent_id": r["parent_id"],
+                "status": r["status"],
+                "valid_from": r["valid_from"],
+                "confidence": r["confidence"],
+                "last_verified_date": r["last_verified_date"],
+                "json": f"j/{jid}.json",
+                "html": f"../j/{jid}.html",
+            }
+        )
+        doc = {
+            **meta,
+            "jurisdiction_id": jid,
+            "name": r["name"],
+            "level": r["level"],
+            "parent_id": r["parent_id"],
+            "aliases": d["aliases"],
+            "current": d["current"],
+            "applicable": [
+                {k: a[k] for k in ("jurisdiction_id", "name", "level", "status", "valid_from")} for a in d["applicable"]
+            ],
+            "periods": d["history"]["periods"],
+            "events": d["history"]["events"],
+            "citations": d["citations"],
+        }
         out[f"api/j/{jid}.json"] = _json(doc)
     out["api/index.json"] = _json({**meta, "count": len(index), "jurisdictions": index})
     return out
@@ -440,8 +541,10 @@ def _maps(data: _Data) -> tuple[list[dict[str, str]], dict[str, bytes]]:
     from kratom_regs.outputs import maps
 
     figures, files = [], {}
-    captions = {"us": "Status of kratom under state and territory law. Click a state for its page.",
-                "world": "Status of kratom under national law. Click a country for its page."}
+    captions = {
+        "us": "Status of kratom under state and territory law. Click a state for its page.",
+        "world": "Status of kratom under national law. Click a country for its page.",
+    }
     for region in maps.REGIONS:
         chart = maps.build_spec(region, pkg=data.pkg, link="../j/{id}.html")
         svg = maps.render(chart, "svg").decode("utf-8")
@@ -450,9 +553,10 @@ def _maps(data: _Data) -> tuple[list[dict[str, str]], dict[str, bytes]]:
         inline = svg.replace('xlink:href="../j/', 'xlink:href="j/')
         # Two SVGs in one page share one id space: give each map's clip paths their own prefix.
         inline = re.sub(r'id="(clip\d+)"', rf'id="{region}-\1"', inline)
-        inline = re.sub(r'url\(#(clip\d+)\)', rf'url(#{region}-\1)', inline)
-        figures.append({"svg": inline, "caption": captions[region], "png": f"maps/{region}.png",
-                        "svg_path": f"maps/{region}.svg"})
+        inline = re.sub(r"url\(#(clip\d+)\)", rf"url(#{region}-\1)", inline)
+        figures.append(
+            {"svg": inline, "caption": captions[region], "png": f"maps/{region}.png", "svg_path": f"maps/{region}.svg"}
+        )
     return figures, files
 
 
@@ -486,22 +590,41 @@ def _downloads(data: _Data, folder: Path) -> tuple[list[dict[str, str]], list[st
                         info = zipfile.ZipInfo("/".join(rel), _ZIP_DATE)
                         info.compress_type = zipfile.ZIP_DEFLATED
                         zf.writestr(info, p.read_bytes())
-        links.append({"path": f"downloads/{dest.name}", "label": f"{fmt.upper()} ({dest.name})",
-                      "size": _size(dest.stat().st_size)})
+        links.append(
+            {
+                "path": f"downloads/{dest.name}",
+                "label": f"{fmt.upper()} ({dest.name})",
+                "size": _size(dest.stat().st_size),
+            }
+        )
     return links, missing
 
 
 def render_methods(pkg: Package, cite: dict[str, str] | None, root: str = "") -> bytes:
     """The methods page (prose in templates/methods.html); without `cite` for the kit, which has no permalink."""
-    return str(_env().get_template("methods.html").render(
-        site=_site_vars(pkg), root=root, pagecite=cite, statuses=list(Status.describe().items()),
-        unknown_in_short=UNKNOWN_IN_SHORT)).encode("utf-8")
+    return str(
+        _env()
+        .get_template("methods.html")
+        .render(
+            site=_site_vars(pkg),
+            root=root,
+            pagecite=cite,
+            statuses=list(Status.describe().items()),
+            unknown_in_short=UNKNOWN_IN_SHORT,
+        )
+    ).encode("utf-8")
 
 
-_KIT_LABELS = {".csv": "Panel, one row per place and year (CSV)", ".parquet": "Panel (Parquet)",
-               ".dta": "Panel for Stata, with variable and value labels (.dta)", ".bib": "Citation (BibTeX)",
-               ".ris": "Citation (RIS: Zotero, EndNote, Mendeley)", ".cff": "Citation (CITATION.cff)",
-               ".md": "", ".html": "Methods (this site's methods page, offline)"}
+_KIT_LABELS = {
+    ".csv": "Panel, one row per place and year (CSV)",
+    ".parquet": "Panel (Parquet)",
+    ".dta": "Panel for Stata, with variable and value labels (.dta)",
+    ".bib": "Citation (BibTeX)",
+    ".ris": "Citation (RIS: Zotero, EndNote, Mendeley)",
+    ".cff": "Citation (CITATION.cff)",
+    ".md": "",
+    ".html": "Methods (this site's methods page, offline)",
+}
 
 
 def _kit_downloads(data: _Data, folder: Path, methods: bytes) -> tuple[list[dict[str, str]], list[str]]:
@@ -512,8 +635,11 @@ def _kit_downloads(data: _Data, folder: Path, methods: bytes) -> tuple[list[dict
     links = []
     for name, blob in kit.files.items():
         (folder / "downloads" / name).write_bytes(blob)
-        label = {"CODEBOOK.md": "Codebook (every variable and coding rule)", "CHANGELOG.md": "Changelog (every "
-                 "release)", SUMS: "SHA-256 checksums of these files"}.get(name) or _KIT_LABELS[Path(name).suffix]
+        label = {
+            "CODEBOOK.md": "Codebook (every variable and coding rule)",
+            "CHANGELOG.md": "Changelog (every release)",
+            SUMS: "SHA-256 checksums of these files",
+        }.get(name) or _KIT_LABELS[Path(name).suffix]
         links.append({"path": f"downloads/{name}", "label": f"{label}: {name}", "size": _size(len(blob))})
     return links, kit.missing
 
@@ -521,16 +647,19 @@ def _kit_downloads(data: _Data, folder: Path, methods: bytes) -> tuple[list[dict
 def build_site(output: Path, *, version: str | None = None, base_url: str = "", maps: bool = True) -> SiteReport:
     """Build the whole site into `output` (replaced in one step). `base_url` makes the feed's links absolute."""
     if not base_url:
-        raise ValueError("--base-url is required: the Atom feed and each page's permalink need absolute links "
-                         "(for a preview on this machine, --base-url http://localhost:8000/)")
+        raise ValueError(
+            "--base-url is required: the Atom feed and each page's permalink need absolute links "
+            "(for a preview on this machine, --base-url http://localhost:8000/)"
+        )
     if safe_url(base_url) is None:
         raise ValueError(f"--base-url must be an http(s) URL, not {base_url!r}")
     if not base_url.endswith("/"):
         base_url += "/"
     output = Path(output)
     if output.exists() and any(output.iterdir()) and not (output / MARKER).is_file():
-        raise ValueError(f"{output} exists and is not a kratom-regs site: it would be replaced whole, "
-                         "so give an empty or new folder")
+        raise ValueError(
+            f"{output} exists and is not a kratom-regs site: it would be replaced whole, so give an empty or new folder"
+        )
     pkg = get_package(version)
     data = _gather(pkg, version)
     env = _env()
@@ -565,20 +694,43 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
         report.downloads = [d["path"] for d in links + kit_links]
         report.missing_downloads, report.notes = missing, kit_missing
         site = _site_vars(pkg)
-        files["index.html"] = env.get_template("index.html").render(
-            site=site, root="", pagecite=page_cite(pkg, base_url, "index.html", None), maps=figures, rows=data.rows,
-            statuses=Status.values(), quotable=quotable(data), legend=_legend_items(),
-            levels=sorted({r["level"] for r in data.rows}),
-            status_meanings=list(Status.describe().items()), downloads=links, missing_downloads=missing,
-            kit=kit_links, kit_missing=kit_missing,
-        ).encode("utf-8")
-        files["changes.html"] = env.get_template("changes.html").render(
-            site=site, root="", pagecite=page_cite(pkg, base_url, "changes.html", "What changed"), changes=past,
-            upcoming=upcoming, tracked=tracked, notes=notes, first_known=first_known,
-            months=sorted({c["date"][:7] for c in past}, reverse=True),
-            levels=sorted({c["level"] for c in past}),
-            places=sorted({(c["jurisdiction_id"], c["name"]) for c in past}, key=lambda p: p[1].casefold()),
-        ).encode("utf-8")
+        files["index.html"] = (
+            env.get_template("index.html")
+            .render(
+                site=site,
+                root="",
+                pagecite=page_cite(pkg, base_url, "index.html", None),
+                maps=figures,
+                rows=data.rows,
+                statuses=Status.values(),
+                quotable=quotable(data),
+                legend=_legend_items(),
+                levels=sorted({r["level"] for r in data.rows}),
+                status_meanings=list(Status.describe().items()),
+                downloads=links,
+                missing_downloads=missing,
+                kit=kit_links,
+                kit_missing=kit_missing,
+            )
+            .encode("utf-8")
+        )
+        files["changes.html"] = (
+            env.get_template("changes.html")
+            .render(
+                site=site,
+                root="",
+                pagecite=page_cite(pkg, base_url, "changes.html", "What changed"),
+                changes=past,
+                upcoming=upcoming,
+                tracked=tracked,
+                notes=notes,
+                first_known=first_known,
+                months=sorted({c["date"][:7] for c in past}, reverse=True),
+                levels=sorted({c["level"] for c in past}),
+                places=sorted({(c["jurisdiction_id"], c["name"]) for c in past}, key=lambda p: p[1].casefold()),
+            )
+            .encode("utf-8")
+        )
         files["feed.atom"] = _atom(data, upcoming + past + first_known, notes, base_url)
         for r in data.rows:
             jid = r["jurisdiction_id"]
