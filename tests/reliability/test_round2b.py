@@ -19,9 +19,9 @@ from tests.reliability.test_round2 import AL, yaml_path  # noqa: F401  (fixture:
 @pytest.mark.parametrize("command", ["validate", "build", "lint"])
 def test_an_impossible_unquoted_date_names_its_place_and_the_rest_is_listed(
     built_repo: Path,
-    yaml_path: str,
+    yaml_path: str,  # noqa: F811 (the imported fixture)
     value: str,
-    command: str,  # noqa: F811 (the fixture)
+    command: str,
 ) -> None:
     text = (built_repo / AL).read_text(encoding="utf-8")
     text = text.replace("effective_date: '2016-05-10'", f"effective_date: {value}", 1)
