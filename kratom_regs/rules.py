@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
-from kratom_regs.vocab import by_authority
+from kratom_regs.vocab import WEAK_KINDS, by_authority
 
 T = TypeVar("T")
 Day = dt.date | str  # a date, or its ISO text as the CSVs hold it (ISO text sorts like the date)
@@ -39,14 +39,21 @@ def source_order(
 ) -> list[T]:
     """Sources in the order a reader should meet them; the first is the one source shown for a status.
 
-    Sources that were read come first (a link nobody opened cannot stand for a status). Among them, those
-    cited by the law that starts the period (`leads`) come before sources about earlier events in force,
-    so a 2025 ban is not shown through a 2019 bill page. Then the most authoritative kind (the law, official
-    pages, news, papers, reference, trackers, advocacy, vendors), and the citation id breaks ties so the
-    order never depends on file or table order.
+    Sources that were read come first (a link nobody opened cannot stand for a status), and among them
+    trackers, advocacy and vendor pages come last even when the starting law cites them: they only
+    corroborate. Then those cited by the law that starts the period (`leads`) come before sources about
+    earlier events in force, so a 2025 ban is not shown through a 2019 bill page. Then the most
+    authoritative kind, and the citation id breaks ties so the order never depends on file or table order.
     """
     return sorted(
-        items, key=lambda c: (not was_read(c), citation_id(c) not in leads, by_authority(kind(c)), citation_id(c))
+        items,
+        key=lambda c: (
+            not was_read(c),
+            kind(c) in WEAK_KINDS,
+            citation_id(c) not in leads,
+            by_authority(kind(c)),
+            citation_id(c),
+        ),
     )
 
 

@@ -234,3 +234,21 @@ def test_validate_reports_package_faults_with_resource_row_and_field(
     assert package_faults == [
         f'datapackage/jurisdictions: row 2, field level: constraint-error: constraint "enum" is {list(Level.values())}'
     ]
+
+
+def test_a_weak_source_cited_by_the_starting_law_never_leads() -> None:
+    """A tracker or vendor page cited by the law that starts a period still comes after an official page."""
+    from kratom_regs.rules import source_rows_order
+
+    rows = [
+        {"citation_id": "a-tracker", "kind": "tracker", "url": "https://example.org/t", "accessed_date": "2026-01-01"},
+        {
+            "citation_id": "b-official",
+            "kind": "official_page",
+            "url": "https://example.org/o",
+            "accessed_date": "2026-01-01",
+        },
+        {"citation_id": "c-law", "kind": "statute", "url": "", "accessed_date": ""},
+    ]
+    ranked = source_rows_order(rows, leads={"a-tracker", "c-law"})
+    assert [r["citation_id"] for r in ranked] == ["b-official", "a-tracker", "c-law"]
