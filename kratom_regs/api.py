@@ -29,11 +29,12 @@ def _make_citation_index(pkg: Package) -> dict[str, Any]:
         "period_citations": by_period,
         "events": {e["event_id"]: e for e in pkg.rows("events")},
         "event_citations": by_event,
-        "published_source": {r["period_id"]: r.get("citation_url") or "" for r in pkg.rows("current_status")},
+        # the package's current rows by period: the source it published (first in every answer) and its review date
+        "published": {r["period_id"]: r for r in pkg.rows("current_status")},
     }
 
 
-def _citation_index(pkg: Package) -> dict[str, Any]:
+def citation_index(pkg: Package) -> dict[str, Any]:
     """Built whole and published once per package (Package.derived), so threads never see half of it."""
     return pkg.derived("citations", lambda: _make_citation_index(pkg))  # type: ignore[no-any-return]
 
@@ -80,7 +81,7 @@ def _citation(c: dict[str, str]) -> dict[str, Any]:
 
 
 def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
-    idx = _citation_index(pkg)
+    idx = citation_index(pkg)
     out: dict[str, Any] = {k: (v if v != "" else None) for k, v in p.items() if k not in _PERIOD_SKIP}
     if out.get("min_age") is not None:
         try:
@@ -105,7 +106,7 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
         idx["period_citations"].get(p["period_id"], []),
         f"period {p['period_id']}",
         leads,
-        idx["published_source"].get(p["period_id"]),
+        (idx["published"].get(p["period_id"]) or {}).get("citation_url") or "",
     )
     flag = p.get("is_unconfirmed")
     out["is_unconfirmed"] = None if flag in (None, "") else flag == "true"  # None: a release before the flag
@@ -116,11 +117,8 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
 def _freshness(pkg: Package, p: dict[str, str], today: dt.date) -> dict[str, Any]:
     """How fresh the answer is: a journalist can tell a row checked last week from one checked last year.
     Days are counted to today (the reader's day), not to the package's as-of date."""
-    reviews: dict[str, str | None] = pkg.derived(  # type: ignore[assignment]
-        "next_review", lambda: {r["period_id"]: r.get("next_review_date") or None for r in pkg.rows("current_status")}
-    )
     verified = p.get("last_verified_date") or None
-    next_review = reviews.get(p["period_id"])
+    next_review = (citation_index(pkg)["published"].get(p["period_id"]) or {}).get("next_review_date") or None
     if next_review is None and verified:  # a past period: the policy alone (watch deadlines are about today)
         due = review_due_date(dt.date.fromisoformat(verified), p.get("confidence") or None)
         next_review = due.isoformat() if due else None
@@ -193,7 +191,7 @@ def history(query: str, *, version: str | None = None) -> dict[str, Any]:
 
 def history_by_id(pkg: Package, jid: str) -> dict[str, Any]:
     """history() for a resolved id."""
-    idx = _citation_index(pkg)
+    idx = citation_index(pkg)
     j = pkg.index["juris"][jid]
     events = []
     for e in sorted(
@@ -221,7 +219,7 @@ def citations_for(query: str, *, version: str | None = None) -> list[dict[str, A
 
 def citations_by_id(pkg: Package, jid: str) -> list[dict[str, Any]]:
     """citations_for() for a resolved id."""
-    idx = _citation_index(pkg)
+    idx = citation_index(pkg)
     ids: list[str] = []
     for e in pkg.rows("events"):
         if e["jurisdiction_id"] == jid:

@@ -34,8 +34,8 @@ def _checkout(root: Path) -> Any:
     )
 
 
-def _review(root: Path) -> Any:
-    """The review queue (records stage): needs a records/ folder, not the scrapers."""
+def _review() -> Any:
+    """The review queue (records stage), imported only by the review commands: it needs pydantic and YAML."""
     from kratom_regs.records import review
 
     return review
@@ -112,7 +112,7 @@ _root = click.option("--root", type=click.Path(file_okay=False, path_type=Path),
 @click.option("--json", "as_json", is_flag=True)
 def review_list(root: Path, as_json: bool) -> None:
     """Proposals waiting for a decision."""
-    review = _review(root)
+    review = _review()
     problems: list[str] = []
     items = review.list_queue(root, problems)
     for line in problems:  # one unreadable file names itself; it does not hide the rest of the queue
@@ -133,7 +133,7 @@ def review_list(root: Path, as_json: bool) -> None:
 @_root
 def review_show(proposal_id: str, root: Path) -> None:
     """Everything about one proposal, with its evidence."""
-    proposal = _review(root).read_proposal(root, proposal_id)
+    proposal = _review().read_proposal(root, proposal_id)
     _dump(proposal.model_dump(mode="json"))
 
 
@@ -143,7 +143,7 @@ def review_show(proposal_id: str, root: Path) -> None:
 @click.option("--reviewer", default="reviewer", show_default=True)
 def review_accept(proposal_id: str, root: Path, reviewer: str) -> None:
     """Write the proposal into records/ (validated; atomic; never overwrites)."""
-    written = _review(root).accept(root, proposal_id, reviewer)
+    written = _review().accept(root, proposal_id, reviewer)
     _say("wrote " + ", ".join(written) + "; now run `kratom-regs build`")
 
 
@@ -154,7 +154,7 @@ def review_accept(proposal_id: str, root: Path, reviewer: str) -> None:
 @click.option("--reviewer", default="reviewer", show_default=True)
 def review_reject(proposal_id: str, why: str, root: Path, reviewer: str) -> None:
     """Drop the proposal; it is not proposed again unless its source changes."""
-    _review(root).reject(root, proposal_id, why, reviewer)
+    _review().reject(root, proposal_id, why, reviewer)
     _say(f"rejected {proposal_id}")
 
 

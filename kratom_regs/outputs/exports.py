@@ -20,6 +20,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from kratom_regs.api import citation_index
 from kratom_regs.build.package import to_csv
 from kratom_regs.errors import KratomRegsError
 from kratom_regs.fsutil import check_not_stdout, check_output_file, replace_dir, write_bytes_atomic, write_text_atomic
@@ -143,14 +144,9 @@ def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
     `citation_url` the first source by the one rule every output uses (kratom_regs.rules.source_order).
     """
     iso = day.isoformat()
-    events = {e["event_id"]: e for e in pkg.rows("events")}
-    citations = {c["citation_id"]: c for c in pkg.rows("citations")}
-    period_cites: dict[str, list[str]] = {}
-    for r in pkg.rows("status_period_citations"):
-        period_cites.setdefault(r["period_id"], []).append(r["citation_id"])
-    event_cites: dict[str, list[str]] = {}
-    for r in pkg.rows("event_citations"):
-        event_cites.setdefault(r["event_id"], []).append(r["citation_id"])
+    idx = citation_index(pkg)  # the same lookups the API answers from, built once per package
+    events, citations = idx["events"], idx["citations"]
+    period_cites, event_cites = idx["period_citations"], idx["event_citations"]
     published = {r["jurisdiction_id"]: r for r in pkg.rows("current_status")}
     juris = pkg.index["juris"]
     current: list[dict[str, str]] = []
