@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kratom_regs.loader import Package
+from kratom_regs.rules import known_date, source_rows_order
 from kratom_regs.vocab import VARIABLES
 
 BUMP_ORDER = {"patch": 0, "minor": 1, "major": 2}
@@ -196,15 +197,15 @@ class _Lookup:
                 self.event_cites.setdefault(r["event_id"], []).append(r["citation_id"])
 
     def event_citation(self, ev: dict[str, str]) -> dict[str, Any]:
-        urls = [
-            self.cites[c]["url"]
-            for c in self.event_cites.get(ev["event_id"], [])
-            if c in self.cites and self.cites[c].get("url")
-        ]
+        """The event's law and its first source by the one source order (a read source before an unread one,
+        the law before news), so the changelog names the source every other output names."""
+        ids = self.event_cites.get(ev["event_id"], [])
+        ranked = source_rows_order(self.cites[c] for c in ids if c in self.cites)
+        read = [c for c in ranked if c.get("url") and c.get("accessed_date")]
         return {
             "event_id": ev["event_id"],
             "official_citation": ev.get("official_citation") or None,
-            "url": urls[0] if urls else None,
+            "url": read[0]["url"] if read else None,
         }
 
 
@@ -214,14 +215,12 @@ def _law(ev: dict[str, str]) -> str:
 
 
 def _when(day: str, precision: str | None) -> str:
-    """A date as precisely as it is known ("on 2016-05-10", "in 2016-05", "by 2026-11-25 (exact date unknown)")."""
-    if precision == "month":
-        return f"in {day[:7]}"
-    if precision == "year":
-        return f"in {day[:4]}"
+    """A date as precisely as it is known ("on 2016-05-10", "in May 2016", "by 2026-11-25 (exact date unknown)"),
+    written by the one known_date rule."""
+    text = known_date(day, precision)
     if precision == "before":
-        return f"by {day} (exact date unknown)"
-    return f"on {day}"
+        return f"{text} (exact date unknown)"
+    return f"on {text}" if precision in (None, "", "day") else f"in {text}"
 
 
 def _src(citation: dict[str, Any] | None, with_official: bool = True) -> str:
@@ -274,7 +273,7 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
             f"status changed from {ra['status']} to {rb['status']}" if ra["status"] != rb["status"] else "rules changed"
         )
         precision = b_events.get(rb.get("start_event_id") or "", {}).get("effective_date_precision")
-        start = since or "before the first recorded law"
+        start = known_date(since, rb.get("valid_from_precision") or precision, empty="before the first recorded law")
         when = {
             "law": f" {_when(since, precision)}",
             "research": f", in force since {start}",
@@ -303,16 +302,19 @@ def _event_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_
             eff_text = _when(eff, ev.get("effective_date_precision")).removeprefix("on ")
             kind, text = "law", f"{name} ({jid}): new law {_law(ev)}, effective {eff_text}{future}."
         elif jid in unknown_before or a_juris.get(jid, {}).get("has_record") != "true":
-            kind, text = "research", f"{name} ({jid}): recorded {_law(ev)}, effective {eff or 'date unknown'}."
+            eff_text = known_date(eff, ev.get("effective_date_precision"), empty="date unknown")
+            kind, text = "research", f"{name} ({jid}): recorded {_law(ev)}, effective {eff_text}."
         else:
             kind = "correction"
-            text = f"{name} ({jid}): added a law missing from earlier releases: {_law(ev)}, effective {eff or '?'}."
+            eff_text = known_date(eff, ev.get("effective_date_precision"), empty="?")
+            text = f"{name} ({jid}): added a law missing from earlier releases: {_law(ev)}, effective {eff_text}."
         diff.changes.append(Change(kind, jid, name, text + _src(cite, False), eff or None, [], cite))
     for key in sorted(ea.keys() - eb.keys(), key=lambda k: (ea[k]["jurisdiction_id"], k)):
         ev = ea[key]
         jid = ev["jurisdiction_id"]
         name = names.get(jid, a_juris.get(jid, {}).get("name", jid))
-        text = f"{name} ({jid}): removed {_law(ev)} (effective {ev.get('effective_date') or '?'}) from the data."
+        eff_text = known_date(ev.get("effective_date"), ev.get("effective_date_precision"), empty="?")
+        text = f"{name} ({jid}): removed {_law(ev)} (effective {eff_text}) from the data."
         diff.changes.append(
             Change("correction", jid, name, text, ev.get("effective_date") or None, [], la.event_citation(ev))
         )
