@@ -243,6 +243,23 @@ def _field_changes(fields: list[dict[str, Any]]) -> str:
 _Rows = dict[str, dict[str, str]]
 
 
+def _values_since(pkg: Package, jid: str, current: dict[str, str]) -> tuple[str, str | None]:
+    """The day (and its precision) from which the current row's coded values have applied: walking back over
+    periods with the same values. A period boundary that changes no value (an unconfirmed report, an expiry
+    whose outcome is not recorded) is not a law change and must never be written as one ("legal since
+    2026-07-01" for a place that was legal all along). ("", None): since before the first recorded law."""
+    rows = sorted(pkg.period_rows(jid), key=lambda p: p["valid_from"] or "")
+    names = [v for v in VARIABLES if v in current]
+    since, precision = current.get("valid_from") or "", current.get("valid_from_precision") or None
+    for p in reversed(rows):
+        if (p["valid_from"] or "") >= since and since:
+            continue
+        if not since or p.get("valid_to") != since or any(p.get(v) != current.get(v) for v in names):
+            break
+        since, precision = p["valid_from"] or "", p.get("valid_from_precision") or None
+    return since, precision
+
+
 def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_juris: _Rows) -> None:
     b_events = {e["event_id"]: e for e in b.rows("events")}
     ca = {r["jurisdiction_id"]: r for r in a.rows("current_status")}
@@ -259,7 +276,7 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
             "url": rb.get("citation_url") or None,
         }
         diff.status[jid] = {"fields": fields, "valid_from": rb.get("valid_from") or None, "citation": citation}
-        since = rb.get("valid_from") or ""
+        since, since_precision = _values_since(b, jid, rb)
         if since and diff.a_as_of and since > diff.a_as_of:
             kind = "law"
         elif ra["status"] == "unknown" or a_juris.get(jid, {}).get("has_record") == "false":
@@ -272,16 +289,34 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
         head = (
             f"status changed from {ra['status']} to {rb['status']}" if ra["status"] != rb["status"] else "rules changed"
         )
-        precision = b_events.get(rb.get("start_event_id") or "", {}).get("effective_date_precision")
-        start = known_date(since, rb.get("valid_from_precision") or precision, empty="before the first recorded law")
+        precision = since_precision or b_events.get(rb.get("start_event_id") or "", {}).get("effective_date_precision")
+        start = (
+            f"by {known_date(since, 'day')} (the day it took effect is not known)"
+            if since and precision == "before"
+            else "since " + known_date(since, precision, empty="before the first recorded law")
+        )
         when = {
             "law": f" {_when(since, precision)}",
-            "research": f", in force since {start}",
-            "correction": f"; the data now says this has applied since {start}",
+            "research": f", in force {start}",
+            "correction": f"; the data now says this has applied {start}",
         }
         sure = f" Confidence: {rb['confidence']}." if rb.get("confidence") and rb["status"] != "unknown" else ""
+        doubt = ""
+        if rb.get("is_unconfirmed") == "true":
+            split, why = rb.get("valid_from") or "", rb.get("unconfirmed_reason") or "no source confirms these values"
+            doubt = (
+                f" Not confirmed from {known_date(split, rb.get('valid_from_precision'))} on (a reported change, "
+                f"not a recorded law): {why}."
+                if split and split != since
+                else f" Not confirmed: {why}."
+            )
         text = (
-            f"{names[jid]} ({jid}): {head}{when[kind]}" + (f" ({what})" if what else "") + "." + sure + _src(citation)
+            f"{names[jid]} ({jid}): {head}{when[kind]}"
+            + (f" ({what})" if what else "")
+            + "."
+            + sure
+            + doubt
+            + _src(citation)
         )
         diff.changes.append(Change(kind, jid, names[jid], text, since or None, fields, citation))
 
@@ -427,6 +462,17 @@ Cite a version as the README explains ("Releases and how to cite a version").
 def render_changelog(entries: list[str]) -> str:
     """entries: oldest first, as the ledger lists them."""
     return CHANGELOG_HEAD + "\n".join(reversed(entries))
+
+
+def history_changelog(past: list[tuple[Any, Package]]) -> str:
+    """The whole CHANGELOG.md from stored releases (ReleaseInfo, Package pairs, oldest first), each entry
+    rendered by today's rules: the one writer used by `release`, the researcher's kit and a rewrite."""
+    return render_changelog(
+        [
+            render_entry(diff_packages(past[i - 1][1] if i else None, pkg), info.released_date)
+            for i, (info, pkg) in enumerate(past)
+        ]
+    )
 
 
 # -- valid time vs record time ----------------------------------------------------------------------------------
