@@ -121,6 +121,15 @@ PRECISION_RULE = (
     "date, so rows inside the span may hold values that were not yet (or already) in force: filter on "
     "`change_precision` to drop or bound them."
 )
+KNOWN_YEARS_RULE = (
+    "Years before the first recorded law: a place with a verification (a search that found no kratom control "
+    "beyond the recorded events, dated and with its own confidence) is coded `legal` for the years before its "
+    "first recorded law, at that verification's confidence, so 'no kratom law through 2025' is not `unknown` "
+    "for 2015-2025. Without a verification those years stay `unknown` (empty confidence): a ban known only to "
+    "have been in force 'by' a day says nothing about the years before it. The rule is the build's (the "
+    "baseline of status_periods.csv), so the panel, the API and every export agree."
+)
+
 MID_PERIOD_RULE = (
     "End of period: each row holds the coded values in force on the last day of the period (period_end). A law "
     "that takes effect on any day of a period, up to and including its last day, codes that whole period; one "
