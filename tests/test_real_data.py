@@ -188,3 +188,22 @@ def test_each_release_keeps_its_api_reachable_and_valid() -> None:
         for row in index["jurisdictions"][::25]:
             jsonschema.validate(json.loads(docs[f"{root}/{row['json']}"]), schemas["jurisdiction"])
             assert row["html"] == f"../../../../j/{row['jurisdiction_id']}.html"
+
+
+def test_feed_record_times_come_from_the_stored_releases(pkg: Package) -> None:
+    """The feed's research and correction entries, and the record time of law changes, are release dates from
+    the ledger (never a law's own date, never after today); an unconfirmed split reads as no law change."""
+    import datetime as dt
+
+    from kratom_regs.outputs.site.builder import _record_times, release_history
+    from kratom_regs.releases.ledger import read_ledger, releases_path
+
+    released = {i.released_date for i in read_ledger(releases_path())}
+    published, notes = _record_times(release_history(pkg))
+    kinds = {n["kind"] for n in notes}
+    assert {"research", "correction"} <= kinds
+    today = dt.date.today().isoformat()
+    assert all(n["released_date"] in released and n["released_date"] <= today for n in notes)
+    assert published and all(day in released for day in published.values())
+    ks = [n["text"] for n in notes if n["jurisdiction_id"] == "US-KS" and "status changed" in n["text"]]
+    assert ks and all("since 2026-07-01" not in t for t in ks)
