@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kratom_regs.errors import DataPackageError, InvalidArgument
 from kratom_regs.loader import Package, get_package, parse_day
-from kratom_regs.rules import period_on, source_rows_order
+from kratom_regs.rules import out_of_range, period_on, source_rows_order
 from kratom_regs.vocab import review_due_date
 
 if TYPE_CHECKING:
@@ -49,9 +49,7 @@ def day_for(pkg: Package, as_of: str | dt.date | None, what: str = "as_of") -> d
     default the data's as-of date (the last day the records were checked; no answer claims more).
     A day outside the covered range is answered, with an OutsideCoverage warning saying why."""
     day = parse_day(as_of if as_of is not None else pkg.as_of, what)
-    starts = pkg.derived(
-        "first_law", lambda: min((p["valid_from"] for p in pkg.rows("status_periods") if p["valid_from"]), default="")
-    )
+    starts = first_law_date(pkg)
     if day.isoformat() > pkg.as_of:
         warnings.warn(
             f"{day} is after the data's as-of date {pkg.as_of}: changes since then are not recorded",
@@ -82,12 +80,9 @@ def _citation(c: dict[str, str]) -> dict[str, Any]:
 
 def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
     idx = citation_index(pkg)
-    out: dict[str, Any] = {k: (v if v != "" else None) for k, v in p.items() if k not in _PERIOD_SKIP}
-    if out.get("min_age") is not None:
-        try:
-            out["min_age"] = int(out["min_age"])
-        except ValueError:
-            raise DataPackageError(f"period {p['period_id']}: min_age {out['min_age']!r} is not a number") from None
+    out: dict[str, Any] = pkg.json_row("status_periods", p, _PERIOD_SKIP)
+    for key in ("valid_from_precision", "valid_to_precision"):  # releases before 0.5 have no precision columns
+        out.setdefault(key, None)
     start = idx["events"].get(p["start_event_id"]) if p["start_event_id"] else None
     out["law"] = (
         {
@@ -95,7 +90,9 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
             "title": start["title"],
             "official_citation": start["official_citation"],
             "enacted_date": start["enacted_date"] or None,
+            "enacted_date_precision": start.get("enacted_date_precision") or None,
             "effective_date": start["effective_date"] or None,
+            "effective_date_precision": start.get("effective_date_precision") or None,
         }
         if start
         else None
@@ -108,10 +105,18 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
         leads,
         (idx["published"].get(p["period_id"]) or {}).get("citation_url") or "",
     )
+    out["citation_url"] = first_source_url(out["citations"])
     flag = p.get("is_unconfirmed")
     out["is_unconfirmed"] = None if flag in (None, "") else flag == "true"  # None: a release before the flag
     out["unconfirmed_reason"] = p.get("unconfirmed_reason") or None
     return out
+
+
+def first_source_url(citations: list[dict[str, Any]]) -> str | None:
+    """The one source shown for a status (current_status.citation_url): the first cited document, when it was
+    read; citations come in the one source order, so a document nobody opened is never first if one was read."""
+    first = citations[0] if citations else None
+    return first["url"] if first and first["url"] and first["accessed_date"] else None
 
 
 def _freshness(pkg: Package, p: dict[str, str], today: dt.date) -> dict[str, Any]:
@@ -157,6 +162,19 @@ def _cited(
     return [_citation(c) for c in rows]
 
 
+def first_law_date(pkg: Package) -> str | None:
+    """The earliest day any recorded law starts a period: before it, statuses are carried back, not researched."""
+    first: str = pkg.derived(
+        "first_law", lambda: min((p["valid_from"] for p in pkg.rows("status_periods") if p["valid_from"]), default="")
+    )  # "": no law (cached too)
+    return first or None
+
+
+def as_of_warning(pkg: Package, day: dt.date) -> str | None:
+    """The flag every output that takes --as-of carries: None inside the data's range, else why it is outside."""
+    return out_of_range(day, first_law_date(pkg), pkg.as_of)
+
+
 def status(query: str, as_of: str | dt.date | None = None, *, version: str | None = None) -> dict[str, Any]:
     """The coded status in force in one jurisdiction on a day (default: the data's as-of date)."""
     pkg = get_package(version)
@@ -174,6 +192,7 @@ def status_by_id(pkg: Package, jid: str, day: dt.date) -> dict[str, Any]:
         "level": j["level"],
         "parent_id": j["parent_id"] or None,
         "as_of": day.isoformat(),
+        "as_of_warning": as_of_warning(pkg, day),
         # the record's caveats; for an unknown status, why it is unknown and what would settle it
         "notes": j.get("notes") or None,
     }
@@ -198,8 +217,7 @@ def history_by_id(pkg: Package, jid: str) -> dict[str, Any]:
         (e for e in idx["events"].values() if e["jurisdiction_id"] == jid),
         key=lambda e: (e["effective_date"] or e["enacted_date"] or "9999", e["event_id"]),
     ):
-        ev: dict[str, Any] = {k: (v if v != "" else None) for k, v in e.items() if k != "jurisdiction_id"}
-        ev["is_binding"] = e["is_binding"] == "true"
+        ev: dict[str, Any] = pkg.json_row("events", e, {"jurisdiction_id"})
         ev["citations"] = _cited(idx, idx["event_citations"].get(e["event_id"], []), f"event {e['event_id']}")
         events.append(ev)
     return {
@@ -286,6 +304,7 @@ def jurisdictions(
                 "subregion": j.get("subregion") or None,
                 "status": p["status"],
                 "valid_from": p["valid_from"] or None,
+                "valid_from_precision": p.get("valid_from_precision") or None,
                 "confidence": p["confidence"] or None,
             }
         )

@@ -188,6 +188,26 @@ class Package:
             raise DataPackageError(f"table {name!r}: malformed schema in datapackage.json (no list of named fields)")
         return [f["name"] for f in fields]
 
+    def field_types(self, name: str) -> dict[str, str]:
+        """Column name -> Frictionless type of a table ('string' when the schema does not say)."""
+        fields = self.resource(name)["schema"]["fields"]
+        return {f["name"]: str(f.get("type", "string")) for f in fields}
+
+    def json_row(self, name: str, row: dict[str, str], skip: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+        """One CSV row as JSON values of its declared types: booleans are booleans, numbers numbers, dates ISO
+        text, '' null. A program must never have to guess that the string "false" means false."""
+        types = self.field_types(name)
+        out: dict[str, Any] = {}
+        for k, v in row.items():
+            if k in skip:
+                continue
+            ftype = types.get(k, "string")
+            try:
+                out[k] = v if (ftype == "date" and v) else typed(v, ftype)
+            except ValueError:
+                raise DataPackageError(f"table {name!r}: {k} {v!r} is not a valid {ftype}") from None
+        return out
+
     def derived(self, key: str, make: Any) -> Any:
         """`make()` computed once per package and published only when complete.
 
@@ -389,6 +409,23 @@ def open_release_cache_clear() -> None:
 
     _all_cached.cache_clear()
     _package_cached.cache_clear()
+
+
+def typed(value: str, ftype: str) -> object:
+    """One CSV cell as the Python value its table schema declares ('' is missing)."""
+    if value == "":
+        return None
+    if ftype == "integer":
+        return int(value)
+    if ftype == "number":
+        return float(value)
+    if ftype == "boolean":
+        if value not in ("true", "false"):
+            raise ValueError(f"not a boolean: {value!r}")
+        return value == "true"
+    if ftype == "date":
+        return dt.date.fromisoformat(value)
+    return value
 
 
 def parse_day(value: str | dt.date | None, what: str = "as_of") -> dt.date:

@@ -66,3 +66,55 @@ def source_rows_order(rows: Iterable[dict[str, str]], leads: Collection[str] = (
         was_read=lambda c: bool(c["url"] and c["accessed_date"]),
         leads=leads,
     )
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def known_date(day: Day | None, precision: str | None = None, *, empty: str = "") -> str:
+    """A date written as the record knows it, and no more: "2016-05-10", "May 2016", "2012", "by 2026-11-25".
+
+    Month and year dates are stored as the first day of the month or year, and a "before" date is the day
+    by which sources show the act in force; written as a bare ISO day they would claim a precision the
+    record does not have. Every output that shows a date to a person goes through here.
+    """
+    if not day:
+        return empty
+    iso = day.isoformat() if isinstance(day, dt.date) else str(day)
+    if precision == "year":
+        return iso[:4]
+    if precision == "month":
+        return f"{_MONTHS[int(iso[5:7]) - 1]} {iso[:4]}"
+    if precision == "before":
+        return f"by {iso}"
+    return iso
+
+
+def out_of_range(day: Day, first: Day | None, as_of: Day) -> str | None:
+    """Why a status date lies outside what the data cover, or None when it is inside.
+
+    After the package's as-of date the answer is a projection (a law may be repealed or passed meanwhile);
+    before the first recorded law the status is the researched baseline carried back, not evidence about
+    that time. Outputs that take `--as-of` carry this flag beside the answer.
+    """
+    iso = day.isoformat() if isinstance(day, dt.date) else str(day)
+    as_of_iso = as_of.isoformat() if isinstance(as_of, dt.date) else str(as_of)
+    first_iso = first.isoformat() if isinstance(first, dt.date) else (first or "")
+    if iso > as_of_iso:
+        return f"after the data's as-of date ({as_of_iso}): a projection, not checked"
+    if first_iso and iso < first_iso:
+        return f"before the first recorded law in the data ({first_iso}): the status is carried back, not researched"
+    return None

@@ -575,3 +575,27 @@ def test_serve_answers_json_for_a_jurisdiction(built_repo: Path) -> None:
             proc.communicate(timeout=5)
             raise
     assert proc.returncode == 0 and b"stopped" in out  # a graceful stop, which removes the temporary database
+
+
+def test_panel_years_before_the_first_law_are_known_only_when_verified(tmp_path: Path) -> None:
+    """'No kratom law through 2018' (a verification) codes 2015-2018 legal at the verification's confidence;
+    a ban known only 'by' a day, with no verification, leaves the years before it unknown."""
+    ban = {"sets": {"status": "banned"}, "effective_date_precision": "before"}
+    root = write_repo(
+        tmp_path / "repo",
+        {
+            "US-AL": {
+                "jurisdiction_id": "US-AL",
+                "events": [event("us-al-ban", "2019-06-01", **ban)],
+                "verifications": [verification("us-al-ver")],
+            },
+            "TH": {"jurisdiction_id": "TH", "events": [event("th-ban", "2019-06-01", **ban)]},
+        },
+    )
+    CliRunner().invoke(main, ["build", "--root", str(root)], catch_exceptions=False)
+    pkg = Package.open(root / "datapackage")
+    al = _rows(pkg, "year", "2015-01-01", "2020-12-31", "US-AL")
+    assert [(al[y]["status"], al[y]["confidence"]) for y in ("2015", "2018")] == [("legal", "medium")] * 2
+    th = _rows(pkg, "year", "2015-01-01", "2020-12-31", "TH")
+    assert [th[y]["status"] for y in ("2015", "2018")] == ["unknown", "unknown"] and th["2020"]["status"] == "banned"
+    assert "**Known years before the first law.**" in codebook.render()  # the rule is documented where it is coded

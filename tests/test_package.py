@@ -252,3 +252,28 @@ def test_a_weak_source_cited_by_the_starting_law_never_leads() -> None:
     ]
     ranked = source_rows_order(rows, leads={"a-tracker", "c-law"})
     assert [r["citation_id"] for r in ranked] == ["b-official", "a-tracker", "c-law"]
+
+
+def test_weak_sources_trail_every_strong_read_source() -> None:
+    """Trackers, advocacy and vendor pages come after every other read source, even when the law that starts
+    the period cites them (they used to lead then: a vendor page stood for a 2025 ban)."""
+    from kratom_regs.rules import source_rows_order
+
+    def row(cid: str, kind: str, read: bool = True) -> dict[str, str]:
+        return {
+            "citation_id": cid,
+            "kind": kind,
+            "url": "https://example.org/" + cid,
+            "accessed_date": "2026-01-01" if read else "",
+        }
+
+    rows = [
+        row("tracker-new", "tracker"),
+        row("vendor-new", "vendor"),
+        row("news-old", "news"),
+        row("law-new", "statute", read=False),
+        row("blog-old", "advocacy"),
+    ]
+    order = [c["citation_id"] for c in source_rows_order(rows, leads={"tracker-new", "vendor-new", "law-new"})]
+    # read and strong first; then the weak kinds (the starting law's before the others); the unread last
+    assert order == ["news-old", "tracker-new", "vendor-new", "blog-old", "law-new"]

@@ -109,3 +109,101 @@ def test_country_coverage_and_the_international_level() -> None:
     assert len(coded) >= 120, f"only {len(coded)} countries coded"
     assert len(rows) >= 245  # every ISO 3166-1 country (US territories are coded under the US) and Kosovo
     assert kr.status("XX-UN")["status"] != "unknown"
+
+
+def _versions() -> list[str | None]:
+    from kratom_regs.releases.ledger import read_ledger
+
+    return [*(info.version for info in read_ledger()), None]  # every stored release, then the bundled package
+
+
+@pytest.mark.parametrize("version", _versions())
+def test_every_output_names_the_same_first_source(version: str | None) -> None:
+    """One source per status (kratom_regs.rules.source_order), whatever output a reader opens: current_status.csv,
+    the Python API, `status --json`, the static API and the site page, for every jurisdiction of every release."""
+    import html
+    import re
+
+    from click.testing import CliRunner
+
+    from kratom_regs import api, errors, loader
+    from kratom_regs.cli import main
+    from kratom_regs.outputs.site import builder
+
+    pkg = loader.get_package(version)
+    data = builder._gather(pkg, version)
+    docs = builder._api_docs(data)
+    env = builder._env()
+    runner = CliRunner()
+    cli_checked = 0
+    for i, row in enumerate(pkg.rows("current_status")):
+        jid, published = row["jurisdiction_id"], row.get("citation_url") or None
+        where = f"{version or 'bundled'} {jid}"
+        day = loader.parse_day(pkg.as_of)
+        assert api.status_by_id(pkg, jid, day)["citation_url"] == published, where
+        doc = json.loads(docs[f"{builder.API_ROOT}/j/{jid}.json"])
+        assert doc["current"]["citation_url"] == published, where
+        page = builder._jurisdiction_page(env, data, jid, "https://example.org/")
+        source = re.search(r'<dd class="source">(.*?)</dd>', page, re.S)
+        hrefs = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', source.group(1))] if source else []
+        assert hrefs[:1] == ([published] if published and builder.safe_url(published) else []), where
+        try:  # a name the CLI resolves (a bare two-letter code like AL, Albania or Alabama, is ambiguous there)
+            unambiguous = pkg.resolve(jid) == jid
+        except errors.AmbiguousJurisdiction:
+            unambiguous = False
+        if unambiguous and (i % 7 == 0 or version is None):  # the CLI runs the same API: a sample of old
+            # releases, all of the current
+            args = ["status", jid, "--as-of", pkg.as_of, "--json"] + (["--version", version] if version else [])
+            out = runner.invoke(main, args)
+            assert out.exit_code == 0, out.output
+            assert json.loads(out.output)["citation_url"] == published, where
+            cli_checked += 1
+    assert cli_checked > 0
+
+
+def test_a_checkout_finds_its_stored_releases() -> None:
+    """The ledger module moved into kratom_regs/releases/; a checkout must still find the repository's releases/
+    (it looked for kratom_regs/releases/releases.json and answered `--version` with "no release")."""
+    from kratom_regs.releases.ledger import read_ledger
+
+    assert [info.version for info in read_ledger()][:1] == ["0.1.0"]
+    assert kr.status("TH", "2026-01-01", version="0.4.0")["jurisdiction_id"] == "TH"
+
+
+def test_each_release_keeps_its_api_reachable_and_valid() -> None:
+    """api/v1/releases/<version>/ holds every other stored release's API, each valid against its own schemas."""
+    jsonschema = pytest.importorskip("jsonschema", reason="validates the API documents (dev dependency)")
+    from kratom_regs.outputs.site import builder
+    from kratom_regs.releases.ledger import read_ledger
+
+    versions = [info.version for info in read_ledger()]
+    docs, found = builder._release_api_docs(versions[-1])
+    assert sorted(found) == sorted(versions[:-1])
+    for version, rel in found.items():
+        root = f"{builder.API_ROOT}/{rel.rsplit('/', 1)[0]}"
+        index = json.loads(docs[f"{root}/index.json"])
+        assert index["version"] == version
+        schemas = {k: json.loads(docs[f"{root}/{p}"]) for k, p in index["schemas"].items()}
+        jsonschema.validate(index, schemas["index"])
+        for row in index["jurisdictions"][::25]:
+            jsonschema.validate(json.loads(docs[f"{root}/{row['json']}"]), schemas["jurisdiction"])
+            assert row["html"] == f"../../../../j/{row['jurisdiction_id']}.html"
+
+
+def test_feed_record_times_come_from_the_stored_releases(pkg: Package) -> None:
+    """The feed's research and correction entries, and the record time of law changes, are release dates from
+    the ledger (never a law's own date, never after today); an unconfirmed split reads as no law change."""
+    import datetime as dt
+
+    from kratom_regs.outputs.site.builder import _record_times, release_history
+    from kratom_regs.releases.ledger import read_ledger, releases_path
+
+    released = {i.released_date for i in read_ledger(releases_path())}
+    published, notes = _record_times(release_history(pkg))
+    kinds = {n["kind"] for n in notes}
+    assert {"research", "correction"} <= kinds
+    today = dt.date.today().isoformat()
+    assert all(n["released_date"] in released and n["released_date"] <= today for n in notes)
+    assert published and all(day in released for day in published.values())
+    ks = [n["text"] for n in notes if n["jurisdiction_id"] == "US-KS" and "status changed" in n["text"]]
+    assert ks and all("since 2026-07-01" not in t for t in ks)

@@ -543,6 +543,6 @@ def test_dates_are_worded_as_precisely_as_known() -> None:
     from kratom_regs.releases.diff import _when
 
     assert _when("2016-05-10", "day") == "on 2016-05-10"
-    assert _when("2016-05-01", "month") == "in 2016-05"
+    assert _when("2016-05-01", "month") == "in May 2016"
     assert _when("1979-01-01", "year") == "in 1979"
     assert _when("2026-11-25", "before") == "by 2026-11-25 (exact date unknown)"

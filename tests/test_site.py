@@ -80,7 +80,7 @@ def test_every_jurisdiction_has_a_page_a_row_and_a_json_file(pkg: Package, site:
     index = (site / "index.html").read_text(encoding="utf-8")
     for jid in ids:
         assert (site / "j" / f"{jid}.html").is_file()
-        assert (site / "api" / "j" / f"{jid}.json").is_file()
+        assert (site / "api" / "v1" / "j" / f"{jid}.json").is_file()
         assert f'<tr data-id="{jid}"' in index
     assert index.count("<tr data-id=") == len(ids)
 
@@ -114,7 +114,7 @@ def test_record_text_is_escaped_everywhere(site: Path) -> None:
             scripts = parse(path).scripts if path.suffix == ".html" else []
             assert all(s.get("src", "").endswith("static/site.js") for s in scripts), path  # type: ignore[union-attr]
     # JSON keeps the text as data, unchanged
-    doc = json.loads((site / "api" / "j" / "US-AL.json").read_text(encoding="utf-8"))
+    doc = json.loads((site / "api" / "v1" / "j" / "US-AL.json").read_text(encoding="utf-8"))
     assert doc["events"][0]["summary"] == XSS
 
 
@@ -135,16 +135,19 @@ def test_only_http_urls_become_links() -> None:
 
 def test_jurisdiction_page_shows_status_timeline_and_every_citation(pkg: Package, site: Path) -> None:
     page = (site / "j" / "TH.html").read_text(encoding="utf-8")
-    assert 'Status on 2026-01-03: <span class="badge status-regulated">regulated</span>' in page
+    assert (
+        'Status on 2026-01-03: <span class="badge status-regulated conf-high"><span class="badge-word">regulated'
+        '</span><span class="badge-conf"> · high confidence</span></span>'
+    ) in page  # how sure, on the badge
     assert "Minimum age</dt><dd>18" in page
     timeline = page[page.index('id="timeline"') : page.index('id="events"')]
     # periods in order, each ending the day before the next begins
     assert re.findall(r'class="when">([^<]*)<', timeline) == [
-        "before 1979-01-01",
-        "1979-01-01 – 2021-08-23",
+        "before 1979",
+        "1979 – 2021-08-23",
         "2021-08-24 – 2022-08-26",
         "since 2022-08-27",
-    ]
+    ]  # 1979: a year-precise law
     assert "tracked only (never sets a status)" in page  # the constructed bill
     for c in api.citations_for("TH"):
         assert f'<li id="cite-{c["citation_id"]}">' in page
@@ -157,7 +160,8 @@ def test_jurisdiction_page_shows_status_timeline_and_every_citation(pkg: Package
 def test_changes_page_and_atom_feed(site: Path) -> None:
     changes = (site / "changes.html").read_text(encoding="utf-8")
     in_effect = changes[changes.index("In effect") : changes.index('id="research"')]
-    dates = re.findall(r'<span class="when">(\d{4}-\d{2}-\d{2})</span>', in_effect)
+    in_force = re.findall(r'<span class="when">([^<]+)</span>', in_effect)
+    dates = [w for w in in_force if re.fullmatch(r"\d{4}-\d{2}-\d{2}", w)]
     # leaving `unknown` is where the records start to know, not a law change: listed with research instead
     assert "status-unknown" not in in_effect.split('id="change-list"')[1]
     known = (
@@ -165,8 +169,10 @@ def test_changes_page_and_atom_feed(site: Path) -> None:
         if 'id="first-known"' in changes
         else ""
     )
-    first_known = re.findall(r'<span class="when">', known)
+    first_known = re.findall(r'<span class="when">([^<]+)</span>', known)
+    whens = in_force + first_known
     assert dates == sorted(dates, reverse=True) and "2022-08-27" in dates and "2016-05-10" in dates
+    assert "1979" in whens and "1979-01-01" not in changes  # a year-precise law is dated by its year, no day
     assert "Tracked bills, proposed rules and reviews" in changes and "Event th-bill" in changes
     assert '<a href="j/US-CA-san-diego.html">San Diego (California)</a>' in changes  # a city says where it is
     upcoming = changes[changes.index("Scheduled after 2026-01-03") : changes.index("In effect")]
@@ -174,7 +180,7 @@ def test_changes_page_and_atom_feed(site: Path) -> None:
     ns = {"a": "http://www.w3.org/2005/Atom"}
     feed = ET.parse(site / "feed.atom").getroot()
     entries = feed.findall("a:entry", ns)
-    assert len(entries) == len(dates) + len(re.findall(r'<span class="when">', upcoming)) + len(first_known)
+    assert len(entries) == len(in_force) + len(re.findall(r'<span class="when">', upcoming)) + len(first_known)
     assert first_known and all(
         e.find("a:category", ns).attrib["term"] == "research"  # type: ignore[union-attr]
         for e in entries
@@ -197,12 +203,12 @@ def test_changes_page_and_atom_feed(site: Path) -> None:
 
 
 def test_json_api_matches_the_library(pkg: Package, site: Path) -> None:
-    index = json.loads((site / "api" / "index.json").read_text(encoding="utf-8"))
+    index = json.loads((site / "api" / "v1" / "index.json").read_text(encoding="utf-8"))
     assert index["version"] == pkg.version and index["as_of"] == pkg.as_of and index["citation"]
     assert index["count"] == len(index["jurisdictions"]) == len(pkg.rows("jurisdictions"))
     row = next(r for r in index["jurisdictions"] if r["jurisdiction_id"] == "US-AL")
     assert row["status"] == "banned" and row["valid_from"] == "2016-05-10" and row["json"] == "j/US-AL.json"
-    doc = json.loads((site / "api" / row["json"]).read_text(encoding="utf-8"))
+    doc = json.loads((site / "api" / "v1" / row["json"]).read_text(encoding="utf-8"))
     live = api.status("US-AL", pkg.as_of)
     # the site counts a verification's age to the data's as-of date (byte-stable), the library to today
     assert (
@@ -213,6 +219,29 @@ def test_json_api_matches_the_library(pkg: Package, site: Path) -> None:
     assert doc["periods"] == api.history("US-AL")["periods"]
     assert doc["citations"] == api.citations_for("US-AL")
     assert [a["jurisdiction_id"] for a in doc["applicable"]] == ["US", "XX-UN"]
+
+
+def test_json_api_is_versioned_typed_and_valid_against_its_schemas(pkg: Package, site: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="validates the API documents (dev dependency)")
+    v1 = site / "api" / "v1"
+    assert not (site / "api" / "index.json").exists()  # every path is versioned
+    index = json.loads((v1 / "index.json").read_text(encoding="utf-8"))
+    schemas = {k: json.loads((v1 / rel).read_text(encoding="utf-8")) for k, rel in index["schemas"].items()}
+    for schema in schemas.values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    jsonschema.validate(index, schemas["index"], format_checker=checker)
+    for row in index["jurisdictions"]:
+        doc = json.loads((v1 / row["json"]).read_text(encoding="utf-8"))
+        jsonschema.validate(doc, schemas["jurisdiction"], format_checker=checker)
+    th = json.loads((v1 / "j" / "TH.json").read_text(encoding="utf-8"))
+    assert th["current"]["min_age"] == 18 and th["current"]["labeling_required"] is None
+    al = json.loads((v1 / "j" / "US-AL.json").read_text(encoding="utf-8"))
+    assert al["current"]["labeling_required"] is False  # a JSON false, never the string "false"
+    assert [p["valid_from_precision"] for p in th["periods"]] == [None, "year", "day", "day"]
+    bad = {**al, "current": {**al["current"], "labeling_required": "false"}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schemas["jurisdiction"])
 
 
 def test_downloads_are_linked_and_hold_the_package(pkg: Package, site: Path) -> None:

@@ -20,7 +20,25 @@ from dataclasses import dataclass
 
 from kratom_regs.records.models import Event, JurisdictionRecord, Sets, event_changes
 from kratom_regs.rules import covers
-from kratom_regs.vocab import ACTIVITIES, VARIABLES, Activity, Basis, Confidence, Status, Substance, SubstanceRule
+from kratom_regs.vocab import (
+    ACTIVITIES,
+    VARIABLES,
+    Activity,
+    Basis,
+    Confidence,
+    DatePrecision,
+    Status,
+    Substance,
+    SubstanceRule,
+)
+
+#: Date precisions from most to least precise.
+_IMPRECISION = [
+    DatePrecision.DAY.value,
+    DatePrecision.MONTH.value,
+    DatePrecision.YEAR.value,
+    DatePrecision.BEFORE.value,
+]
 
 
 def baseline(verified: bool) -> dict[str, object]:
@@ -46,6 +64,8 @@ class Period:
     citation_ids: tuple[str, ...]
     confidence: str | None
     last_verified_date: dt.date | None
+    from_precision: str | None = None  # precision of valid_from: that of the date of the event starting it
+    to_precision: str | None = None  # precision of valid_to: that of the next period's start
     #: why the coded values are not confirmed from this period's start (None: nothing pending)
     unconfirmed_reason: str | None = None
 
@@ -124,6 +144,16 @@ def derive_periods(
             state.update(event_changes(e))
         return state, active
 
+    def precision(day: dt.date | None) -> str | None:
+        # A period's edge is as precise as the date that makes it: an expiry is a day; among events taking
+        # effect that day, the least precise wins (a "1979" law makes 1 January 1979 a year, not a day).
+        if day is None:
+            return None
+        found = [(e.effective_date_precision or DatePrecision.DAY).value for e in binding if e.effective_date == day]
+        if not found:
+            return DatePrecision.DAY.value
+        return max(found, key=_IMPRECISION.index)
+
     def make(
         start: dt.date | None,
         end: dt.date | None,
@@ -157,6 +187,8 @@ def derive_periods(
             tuple(dict.fromkeys(cites)),
             conf,
             max(dates) if dates and state["status"] != "unknown" else None,
+            precision(start),
+            precision(end),
             unconfirmed,
         )
 

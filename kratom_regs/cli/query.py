@@ -9,6 +9,7 @@ import click
 
 from kratom_regs import api
 from kratom_regs.cli.app import _dump, _say, _table
+from kratom_regs.rules import known_date
 from kratom_regs.vocab import AS_OF_HELP, UNKNOWN_IN_SHORT
 
 
@@ -24,7 +25,12 @@ def _law_line(ans: dict[str, Any]) -> str:
         if ans["status"] == "legal":
             return "no kratom-specific law in force"
         return f"none coded: {UNKNOWN_IN_SHORT}"
-    return f"{law['official_citation']} (effective {law['effective_date']})"
+    effective = known_date(law["effective_date"], law.get("effective_date_precision"), empty="date unknown")
+    return f"{law['official_citation']} (effective {effective})"
+
+
+def _since(p: dict[str, Any]) -> str:
+    return known_date(p["valid_from"], p.get("valid_from_precision"), empty="before the first recorded law")
 
 
 @click.command()
@@ -39,9 +45,9 @@ def status(name: str, as_of: str | None, as_json: bool, data_version: str | None
     if as_json:
         _dump({**ans, "applicable": chain[1:]})
         return
-    _say(f"{ans['name']} ({ans['jurisdiction_id']}, {ans['level']}) on {ans['as_of']}: {ans['status'].upper()}")
-    since = ans["valid_from"] or "before the first recorded law"
-    _say(f"  since:       {since}")
+    sure = f" ({ans['confidence']} confidence)" if ans.get("confidence") else ""
+    _say(f"{ans['name']} ({ans['jurisdiction_id']}, {ans['level']}) on {ans['as_of']}: {ans['status'].upper()}{sure}")
+    _say(f"  since:       {_since(ans)}")
     _say(f"  law:         {_law_line(ans)}")
     _say(
         f"  possession {ans['possession']} · sale {ans['sale']} · manufacture {ans['manufacture']} · "
@@ -81,8 +87,9 @@ def status(name: str, as_of: str | None, as_json: bool, data_version: str | None
     if len(chain) > 1:
         _say("Also in force here (levels are never merged):")
         for other in chain[1:]:
+            sure = f" ({other['confidence']} confidence)" if other.get("confidence") else ""
             _say(
-                f"  {other['level']:<13} {other['name']} ({other['jurisdiction_id']}): {other['status']}"
+                f"  {other['level']:<13} {other['name']} ({other['jurisdiction_id']}): {other['status']}{sure}"
                 f" — {_law_line(other)}"
             )
 
@@ -100,8 +107,8 @@ def history(name: str, as_json: bool, data_version: str | None) -> None:
     _table(
         [
             [
-                p["valid_from"] or "(start)",
-                p["valid_to"] or "(now)",
+                known_date(p["valid_from"], p.get("valid_from_precision"), empty="(start)"),
+                known_date(p["valid_to"], p.get("valid_to_precision"), empty="(now)"),
                 p["status"],
                 p["confidence"] or "",
                 (p["law"] or {}).get("official_citation", ""),
@@ -115,8 +122,8 @@ def history(name: str, as_json: bool, data_version: str | None) -> None:
         _table(
             [
                 [
-                    e["effective_date"] or "-",
-                    e["enacted_date"] or "-",
+                    known_date(e["effective_date"], e.get("effective_date_precision"), empty="-"),
+                    known_date(e["enacted_date"], e.get("enacted_date_precision"), empty="-"),
                     "law" if e["is_binding"] else "tracked",
                     e["title"],
                     e["official_citation"],
@@ -149,7 +156,14 @@ def list_(status_: str | None, level: str | None, as_of: str | None, as_json: bo
         return
     _table(
         [
-            [r["jurisdiction_id"], r["name"], r["level"], r["status"], r["valid_from"] or "", r["confidence"] or ""]
+            [
+                r["jurisdiction_id"],
+                r["name"],
+                r["level"],
+                r["status"],
+                known_date(r["valid_from"], r.get("valid_from_precision")),
+                r["confidence"] or "",
+            ]
             for r in rows
         ],
         ["id", "name", "level", "status", "since", "confidence"],

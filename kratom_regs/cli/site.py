@@ -48,11 +48,17 @@ def map_(region: str, as_of: str | None, output: Path, data_version: str | None)
     "feed and each page's permalink are absolute links.",
 )
 @click.option("--version", "data_version", help="Build the site for this past release.")
-def site(output: Path, base_url: str, data_version: str | None) -> None:
+@click.option(
+    "--release-apis/--no-release-apis",
+    default=True,
+    show_default=True,
+    help="Also publish every other stored release's JSON API under api/v1/releases/<version>/.",
+)
+def site(output: Path, base_url: str, data_version: str | None, release_apis: bool) -> None:
     """Build the static website: maps, table, a page per jurisdiction, changes, Atom feed, JSON API, downloads."""
     from kratom_regs.outputs.site import build_site
 
-    report = build_site(output, version=data_version, base_url=base_url)
+    report = build_site(output, version=data_version, base_url=base_url, release_apis=release_apis)
     _say(f"wrote {output}: {report.pages} pages, {len(report.downloads)} downloads")
     if report.missing_downloads:
         _say("not built (install kratom-regs[outputs]): " + ", ".join(report.missing_downloads), err=True)

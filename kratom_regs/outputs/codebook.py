@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from kratom_regs.fsutil import write_text_atomic
-from kratom_regs.outputs.panel import FREQS, MID_PERIOD_RULE, PANEL_FIELDS, TRAILING_FIELDS
+from kratom_regs.outputs.panel import (
+    FREQS,
+    KNOWN_YEARS_RULE,
+    MID_PERIOD_RULE,
+    PANEL_FIELDS,
+    PRECISION_RULE,
+    TRAILING_FIELDS,
+)
 from kratom_regs.schema import FIELDS, TABLES, Field
 from kratom_regs.vocab import ACTIVITIES, ALL_VOCABS, FLAGS, REVIEW_INTERVAL_DAYS, VARIABLES, Status, Substance
 
@@ -167,6 +174,10 @@ def render() -> str:
         "and `--end` are widened to whole periods; `--end` defaults to the package's as-of date.",
         "",
         f"**Mid-period rule.** {MID_PERIOD_RULE}",
+        "",
+        f"**Date-precision rule.** {PRECISION_RULE}",
+        "",
+        f"**Known years before the first law.** {KNOWN_YEARS_RULE}",
         "",
         *_panel_table(),
         "",

@@ -24,7 +24,7 @@ from kratom_regs.api import citation_index
 from kratom_regs.build.package import to_csv
 from kratom_regs.errors import KratomRegsError
 from kratom_regs.fsutil import check_not_stdout, check_output_file, replace_dir, write_bytes_atomic, write_text_atomic
-from kratom_regs.loader import Package, get_package, parse_day
+from kratom_regs.loader import Package, get_package, parse_day, typed
 from kratom_regs.rules import covers, period_on, source_rows_order
 
 FORMATS = ("csv", "json", "xlsx", "sqlite", "parquet")
@@ -59,23 +59,6 @@ def open_package(version: str | None = None, package_dir: Path | Traversable | N
             raise ValueError("give either a version or a package folder, not both")
         return Package.open(package_dir)  # type: ignore[arg-type]
     return get_package(version)
-
-
-def typed(value: str, ftype: str) -> object:
-    """One CSV cell as the Python value its table schema declares ('' is missing)."""
-    if value == "":
-        return None
-    if ftype == "integer":
-        return int(value)
-    if ftype == "number":
-        return float(value)
-    if ftype == "boolean":
-        if value not in ("true", "false"):
-            raise ValueError(f"not a boolean: {value!r}")
-        return value == "true"
-    if ftype == "date":
-        return dt.date.fromisoformat(value)
-    return value
 
 
 @dataclass
@@ -133,7 +116,15 @@ class ExportView:
                 res["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
         if self.status_date is not None:
             desc["status_as_of"] = self.status_date.isoformat()
+            desc["status_as_of_warning"] = self.warning
         return desc
+
+    @property
+    def warning(self) -> str | None:
+        """Why the status date lies outside what the data cover (None inside), for every format's readme."""
+        from kratom_regs.api import as_of_warning
+
+        return as_of_warning(self.pkg, self.status_date) if self.status_date is not None else None
 
 
 def _tables_on(pkg: Package, day: dt.date) -> dict[str, list[dict[str, str]]]:
@@ -218,6 +209,7 @@ def _write_json(view: ExportView, output: Path) -> None:
         "version": view.pkg.version,
         "as_of": view.pkg.as_of,
         "status_as_of": view.day,
+        "status_as_of_warning": view.warning,
         "licenses": desc.get("licenses"),
         "citation": desc.get("citation"),
         "note": NOT_LEGAL_ADVICE,
@@ -242,7 +234,12 @@ def _readme_rows(view: ExportView) -> list[tuple[str, str]]:
         ("What this is", str(desc.get("description", ""))),
         ("Version", view.pkg.version),
         ("Data as of", view.pkg.as_of),
-        ("Status as of", view.day + " (current_status and is_current describe this day)"),
+        (
+            "Status as of",
+            view.day
+            + " (current_status and is_current describe this day)"
+            + (f". WARNING: this day is {view.warning}" if view.warning else ""),
+        ),
         (
             "License",
             " ".join(
@@ -257,7 +254,9 @@ def _readme_rows(view: ExportView) -> list[tuple[str, str]]:
         (
             "Dates",
             "valid_from is the first day of a period and valid_to the day after its last day; empty "
-            "valid_from means since before the first recorded law, empty valid_to means still in force.",
+            "valid_from means since before the first recorded law, empty valid_to means still in force. "
+            "Each date has a precision column beside it (valid_from_precision, effective_date_precision): "
+            "a 'year' date of 2012-01-01 means 'in 2012', a 'before' date means 'in force by' that day.",
         ),
     ]
 

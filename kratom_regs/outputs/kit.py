@@ -40,18 +40,13 @@ def _release_info(pkg: Package) -> object | None:
 
 def release_changelog(version: str) -> str:
     """The changelog as release `version` published it (stored releases keep no CHANGELOG.md of their own)."""
-    from kratom_regs.releases.diff import diff_packages, render_changelog, render_entry
+    from kratom_regs.releases.diff import history_changelog
     from kratom_regs.releases.history import history
     from kratom_regs.releases.ledger import releases_path
 
     past = history(releases_path())
     upto = next(i for i, (info, _) in enumerate(past) if info.version == version) + 1
-    return render_changelog(
-        [
-            render_entry(diff_packages(past[i - 1][1] if i else None, p), info.released_date)
-            for i, (info, p) in enumerate(past[:upto])
-        ]
-    )
+    return history_changelog(past[:upto])
 
 
 def build_kit(pkg: Package, methods_html: bytes | None = None) -> Kit:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kratom_regs.fsutil import write_bytes_atomic
 from kratom_regs.loader import Package, get_package, parse_day
-from kratom_regs.rules import period_on
+from kratom_regs.rules import known_date, period_on
 from kratom_regs.textsafe import inert
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Confidence, Status
 
@@ -141,6 +141,27 @@ SOURCE_GEOMETRY = {
 }
 
 
+#: Low confidence is the map's second visual channel: the status colour stays, hatched with white lines, so
+#: "legal, no control found (list not read)" never looks like a verified legal. The pattern is an SVG paint
+#: server the renderer cannot define, so it is put into every SVG (and the HTML page) we write.
+HATCH_ID = "kr-low-confidence"
+HATCH_FILL = f"url(#{HATCH_ID})"
+HATCH_DEFS = (
+    f'<defs><pattern id="{HATCH_ID}" patternUnits="userSpaceOnUse" width="6" height="6" '
+    'patternTransform="rotate(45)"><rect x="0" y="0" width="2.4" height="6" fill="#ffffff" '
+    'fill-opacity="0.85"/></pattern></defs>'
+)
+#: What each confidence class rests on, for the map's second legend.
+CONFIDENCE_LEGEND: tuple[tuple[str, str], ...] = (
+    ("solid", "high or medium confidence: the law, an official page or a reputable secondary source was read"),
+    (
+        "hatched",
+        "low confidence: weak or conflicting sources; for 'legal', no control found but the national "
+        "list of controlled substances was not read in full",
+    ),
+)
+
+
 def require_renderer() -> None:
     """Fail with an install hint, not a bare ModuleNotFoundError, when the map libraries are missing."""
     from kratom_regs.outputs.exports import needs_extra
@@ -242,7 +263,7 @@ def _annotate(
             )
         else:
             p = periods[jid]
-            since = p["valid_from"]
+            since = known_date(p["valid_from"], p.get("valid_from_precision"))
             law = laws.get(p["start_event_id"], "")
             confidence = p.get("confidence") or ""
             tip = (
@@ -320,6 +341,43 @@ def _shapes(
     return chart.encode(**enc)
 
 
+def _hatch(data: alt.NamedData, feature_filter: str | None, link: bool, inset: bool = False) -> alt.Chart:
+    """The low-confidence places again, filled with the hatch over their status colour."""
+    import altair as alt
+
+    low = f"datum.properties.confidence === {json.dumps(LOW)}"
+    chart = alt.Chart(data).mark_geoshape(fill=HATCH_FILL, stroke=None, strokeWidth=0, clip=inset)
+    chart = chart.transform_filter(f"({feature_filter}) && {low}" if feature_filter else low)
+    enc: dict[str, Any] = {
+        "tooltip": alt.Tooltip("properties.tip:N", title="status"),
+        "description": alt.Description("properties.tip:N"),
+    }
+    if link:
+        enc["href"] = alt.Href("properties.href:N")
+    return chart.encode(**enc)
+
+
+def _confidence_key(width: int) -> alt.Chart:
+    """The second legend: what a solid and a hatched fill rest on."""
+    import altair as alt
+
+    rows = [
+        {"y": i, "label": f"{kind}: {text}", "fill": HATCH_FILL if kind == "hatched" else "#0571b0"}
+        for i, (kind, text) in enumerate(CONFIDENCE_LEGEND)
+    ]
+    base = alt.Chart(alt.InlineData(values=rows)).encode(y=alt.Y("y:O", axis=None))
+    swatch = base.mark_square(size=180, stroke="#555", strokeWidth=0.5, color="#0571b0", opacity=1).encode(
+        x=alt.value(8)
+    )
+    hatched = (
+        base.transform_filter("datum.y === 1").mark_square(size=180, fill=HATCH_FILL, opacity=1).encode(x=alt.value(8))
+    )
+    text = base.mark_text(align="left", fontSize=12, x=22).encode(text="label:N")
+    return alt.layer(swatch, hatched, text).properties(
+        width=width, height=36, title=alt.TitleParams("How sure the coding is", anchor="start", fontSize=12)
+    )
+
+
 def _inset_projection(
     bounds: tuple[float, float, float, float], width: int, height: int, pad: int = 8
 ) -> dict[str, Any]:
@@ -372,22 +430,41 @@ def _small_place_dots(
     }
     if link:
         enc["href"] = alt.Href("href:N")
-    return (
+    dots = (
         alt.Chart(alt.InlineData(values=rows))
         .mark_circle(size=70, opacity=1, stroke="#222222", strokeWidth=1)
         .encode(**enc)
     )
+    low = [r for r in rows if r["confidence"] == LOW]
+    if not low:
+        return dots
+    hatch = {k: v for k, v in enc.items() if k != "color"}
+    return alt.layer(
+        dots,
+        alt.Chart(alt.InlineData(values=low))
+        .mark_circle(size=70, opacity=1, fill=HATCH_FILL, stroke="#222222", strokeWidth=1)
+        .encode(**hatch),
+    )
 
 
 def _low_confidence_note(periods: dict[str, dict[str, str]], shown: Callable[[str], bool], why: str = "") -> str:
-    """The map cannot show confidence without confusing the colours, so the subtitle says how much is weak."""
+    """How much of the map is weak, in words beside the hatching."""
     coded = [p for j, p in periods.items() if shown(j) and p["status"] != Status.UNKNOWN]
     low = sum(p.get("confidence") == LOW for p in coded)
-    return f"{low} of the {len(coded)} coded places are low confidence{why}; the data give each one's confidence."
+    return f"{low} of the {len(coded)} coded places are low confidence, shown hatched{why}."
 
 
 def _titles(pkg: Package, region: str, day: dt.date, periods: dict[str, dict[str, str]]) -> tuple[str, list[str], str]:
-    verified = f" (data checked to {pkg.as_of})" if day.isoformat() != pkg.as_of else ""
+    from kratom_regs.api import as_of_warning
+
+    warning = as_of_warning(pkg, day)
+    verified = (
+        f" ({day.isoformat()} is {warning})"
+        if warning
+        else f" (data checked to {pkg.as_of})"
+        if day.isoformat() != pkg.as_of
+        else ""
+    )
     if region == "us":
         federal = periods["US"]["status"] if "US" in periods else Status.UNKNOWN.value
         title = "Kratom's legal status in US states, DC and territories"
@@ -457,13 +534,20 @@ def build_spec(
 
     if region == "us":
         inset_ids = ", ".join(json.dumps(i) for i in US_INSETS)
-        main = _shapes(data, f"indexof([{inset_ids}], datum.id) < 0", domain, counts, link is not None)
+        not_inset = f"indexof([{inset_ids}], datum.id) < 0"
+        main = alt.layer(
+            _shapes(data, not_inset, domain, counts, link is not None), _hatch(data, not_inset, link is not None)
+        )
         main = main.project(type="albersUsa").properties(width=860, height=500)
         panels = []
         geoms = {g["id"]: g for g in topo["objects"][obj]["geometries"]}
         for fid in US_INSETS:
             label = INSET_LABELS.get(fid, geoms[fid]["properties"]["name"])
-            panel = _shapes(data, f"datum.id === {json.dumps(fid)}", domain, counts, link is not None, inset=True)
+            one = f"datum.id === {json.dumps(fid)}"
+            panel = alt.layer(
+                _shapes(data, one, domain, counts, link is not None, inset=True),
+                _hatch(data, one, link is not None, inset=True),
+            )
             bounds = feature_bounds(topo, [geoms[fid]])[0]
             panels.append(
                 panel.project(**_inset_projection(bounds, 120, 90)).properties(
@@ -473,15 +557,17 @@ def build_spec(
                     title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal"),
                 )
             )
-        body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), spacing=10)
+        body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), _confidence_key(860), spacing=10)
     else:
         shapes = _shapes(data, None, domain, counts, link is not None)
+        hatch = _hatch(data, None, link is not None)
         dots = _small_place_dots(topo, obj, domain, counts, link is not None)
-        body = (
-            (alt.layer(shapes, dots) if dots is not None else shapes)
+        world = (
+            (alt.layer(shapes, hatch, dots) if dots is not None else alt.layer(shapes, hatch))
             .project(type="equalEarth")
             .properties(width=960, height=430)
         )
+        body = alt.vconcat(world, _confidence_key(960), spacing=10)
     footer = (
         alt.Chart(alt.InlineData(values=[{"t": source}]))
         .mark_text(align="left", baseline="top", fontSize=11, color="#444", x=0, y=0)
@@ -525,14 +611,19 @@ def render(spec: dict[str, Any], fmt: str) -> bytes:
     require_renderer()
     import vl_convert as vlc
 
-    if fmt == "svg":
+    if fmt in ("svg", "png"):
         svg: str = vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
-        return svg.replace(LINK_BASE, "").encode("utf-8")
-    if fmt == "png":
-        return bytes(vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=2, allowed_base_urls=[]))
+        svg = with_hatch(svg.replace(LINK_BASE, ""))
+        return svg.encode("utf-8") if fmt == "svg" else bytes(vlc.svg_to_png(svg, scale=2))
     if fmt == "html":
         return safe_html(spec).encode("utf-8")
     raise ValueError(f"map format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def with_hatch(svg: str) -> str:
+    """The SVG with the low-confidence pattern defined right after its opening tag."""
+    end = svg.index(">", svg.index("<svg")) + 1
+    return svg[:end] + HATCH_DEFS + svg[end:]
 
 
 _PLACEHOLDER = {"mark": "point", "description": "kratom-regs placeholder"}
@@ -558,6 +649,10 @@ def safe_html(spec: dict[str, Any]) -> str:
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         payload = payload.replace(ch, esc)
     page = page.replace(spec_line, f"const spec = {payload};", 1)
+    # the hatch pattern, defined once in the page: the chart's SVG refers to it by id
+    page = page.replace(
+        "<body>", f'<body><svg width="0" height="0" style="position:absolute" aria-hidden="true">{HATCH_DEFS}</svg>', 1
+    )
     page = page.replace(opts_line, f"const opts = {json.dumps(_OPTIONS)};", 1)
     # vl-convert's page is titled "Chart" with no language: a tab, a bookmark or a screen reader needs more.
     title = spec.get("title", {})

@@ -87,7 +87,16 @@ TRAILING_FIELDS: tuple[PanelField, ...] = (
     PanelField(
         "changed_in_period",
         "boolean",
-        "Whether any coded variable changed after period_start and on or before period_end.",
+        "Whether any coded variable changed after period_start and on or "
+        "before period_end; for a change dated only to a month, a year or 'by' a day, true when the whole "
+        "span it may fall in lies inside the period and empty (not known) when the span only overlaps it "
+        "(see the date-precision rule).",
+    ),
+    PanelField(
+        "change_precision",
+        "string",
+        "Precision of the date of the change that falls, or may fall, in the "
+        "period (day, month, year, before); empty when none does.",
     ),
     PanelField(
         "share_in_force",
@@ -95,7 +104,32 @@ TRAILING_FIELDS: tuple[PanelField, ...] = (
         "Fraction of the period's days on which this row's coded values were in "
         "force (1 when nothing changed), rounded to 6 decimals.",
     ),
+    PanelField(
+        "period_complete",
+        "boolean",
+        "False when the period runs past the data's as-of date: its last days "
+        "are not covered by research and its values are carried forward, not checked.",
+    ),
 )
+PRECISION_RULE = (
+    "Dates known only to a month, a year or 'by' a day: such a law is stored on the first day of its month or "
+    "year (or on the day by which it was in force), so it may have taken effect on any day of a span: the month, "
+    "the year, or any day up to that bound. A panel period that contains the whole span has "
+    "`changed_in_period = true` (the law changed within it, even though the stored date is its first day); a "
+    "period that only overlaps the span has `changed_in_period` empty (not known), never false; "
+    "`change_precision` names the precision. The coded values still follow the end-of-period rule on the stored "
+    "date, so rows inside the span may hold values that were not yet (or already) in force: filter on "
+    "`change_precision` to drop or bound them."
+)
+KNOWN_YEARS_RULE = (
+    "Years before the first recorded law: a place with a verification (a search that found no kratom control "
+    "beyond the recorded events, dated and with its own confidence) is coded `legal` for the years before its "
+    "first recorded law, at that verification's confidence, so 'no kratom law through 2025' is not `unknown` "
+    "for 2015-2025. Without a verification those years stay `unknown` (empty confidence): a ban known only to "
+    "have been in force 'by' a day says nothing about the years before it. The rule is the build's (the "
+    "baseline of status_periods.csv), so the panel, the API and every export agree."
+)
+
 MID_PERIOD_RULE = (
     "End of period: each row holds the coded values in force on the last day of the period (period_end). A law "
     "that takes effect on any day of a period, up to and including its last day, codes that whole period; one "
@@ -133,6 +167,22 @@ def _bounds(p: dict[str, str]) -> tuple[dt.date, dt.date]:
     lo = dt.date.fromisoformat(p["valid_from"]) if p["valid_from"] else dt.date.min
     hi = dt.date.fromisoformat(p["valid_to"]) if p["valid_to"] else dt.date.max
     return lo, hi
+
+
+_PRECISIONS = ["day", "month", "year", "before"]
+
+
+def _span(p: dict[str, str]) -> tuple[dt.date, dt.date]:
+    """[first, after) days on which the change starting period `p` may have taken effect, given its precision."""
+    day = dt.date.fromisoformat(p["valid_from"])
+    precision = p.get("valid_from_precision") or "day"
+    if precision == "month":
+        return day, (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    if precision == "year":
+        return day, day.replace(year=day.year + 1, month=1, day=1)
+    if precision == "before":
+        return dt.date.min, day + dt.timedelta(days=1)
+    return day, day + dt.timedelta(days=1)
 
 
 def _in_force(periods: list[tuple[dt.date, dt.date, dict[str, str]]], day: dt.date) -> dict[str, str]:
@@ -194,10 +244,16 @@ def build_panel(
     if len(juris) * len(cal) > _MAX_ROWS:
         raise ValueError(f"the panel would have {len(juris) * len(cal):,} rows; narrow --start/--end or --level")
     names = variables(pkg)
+    as_of = dt.date.fromisoformat(pkg.as_of)
     rows: list[dict[str, object]] = []
     for j in juris:
         keys = merge_keys(j["jurisdiction_id"], j["level"])
         periods = [(*_bounds(p), p) for p in pkg.period_rows(j["jurisdiction_id"])]
+        spans = [
+            (*_span(p), p.get("valid_from_precision") or "day")
+            for p in pkg.period_rows(j["jurisdiction_id"])
+            if p["valid_from"]
+        ]
         for label, ps, pe in cal:
             at_end, at_start = _in_force(periods, pe), _in_force(periods, ps)
             values = {v: at_end[v] for v in names}
@@ -206,6 +262,14 @@ def build_panel(
                 for lo, hi, p in periods
                 if lo <= pe and hi > ps and all(p[v] == values[v] for v in names)
             )
+            changed: bool | None = at_start["period_id"] != at_end["period_id"]
+            after = pe + dt.timedelta(days=1)
+            coarse = [(lo, hi, prec) for lo, hi, prec in spans if prec != "day" and lo < after and hi > ps]
+            exact = [prec for lo, hi, prec in spans if prec == "day" and ps < lo <= pe]
+            if exact or any(lo >= ps and hi <= after for lo, hi, _ in coarse):
+                changed = True
+            elif coarse:
+                changed = None  # the change may fall in this period: not known, never false
             rows.append(
                 {
                     "jurisdiction_id": j["jurisdiction_id"],
@@ -223,8 +287,16 @@ def build_panel(
                     "unconfirmed_reason": at_end.get("unconfirmed_reason", ""),
                     "period_id": at_end["period_id"],
                     "start_status": at_start["status"],
-                    "changed_in_period": at_start["period_id"] != at_end["period_id"],
+                    "changed_in_period": changed,
+                    "change_precision": (
+                        max((prec for _, _, prec in coarse), key=_PRECISIONS.index)
+                        if coarse
+                        else "day"
+                        if exact
+                        else None
+                    ),
                     "share_in_force": round(days / ((pe - ps).days + 1), 6),
+                    "period_complete": pe <= as_of,
                 }
             )
     return rows

@@ -109,7 +109,7 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
     """
     from kratom_regs.build.package import PACKAGE_DIR, compile_package, descriptor
     from kratom_regs.fsutil import Transaction, recover_dir, recover_transaction, writer_lock
-    from kratom_regs.releases.diff import BUMP_ORDER, changelog_path, diff_packages, render_changelog, render_entry
+    from kratom_regs.releases.diff import BUMP_ORDER, changelog_path, diff_packages, history_changelog, render_entry
 
     if bump not in BUMPS:
         raise ValueError(f"--bump must be one of {', '.join(BUMPS)}, not {bump!r}")
@@ -160,12 +160,8 @@ def cut_release(root: Path, bump: str, today: dt.date | None = None, *, validate
         info = ledger_entry(
             version, today, built.as_of.isoformat(), bump, prev_info.version if prev_info else None, files, plan
         )
-        entries = [
-            render_entry(diff_packages(past[i - 1][1] if i else None, pkg), inf.released_date)
-            for i, (inf, pkg) in enumerate(past)
-        ]
         entry = render_entry(diff, info.released_date)
-        changelog = render_changelog([*entries, entry]).encode("utf-8")
+        changelog = history_changelog([*past, (info, candidate)]).encode("utf-8")
         pkg_dir = root / PACKAGE_DIR
         txn = Transaction(root)
         try:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kratom_regs.loader import Package
+from kratom_regs.rules import known_date, source_rows_order
 from kratom_regs.vocab import VARIABLES
 
 BUMP_ORDER = {"patch": 0, "minor": 1, "major": 2}
@@ -196,15 +197,15 @@ class _Lookup:
                 self.event_cites.setdefault(r["event_id"], []).append(r["citation_id"])
 
     def event_citation(self, ev: dict[str, str]) -> dict[str, Any]:
-        urls = [
-            self.cites[c]["url"]
-            for c in self.event_cites.get(ev["event_id"], [])
-            if c in self.cites and self.cites[c].get("url")
-        ]
+        """The event's law and its first source by the one source order (a read source before an unread one,
+        the law before news), so the changelog names the source every other output names."""
+        ids = self.event_cites.get(ev["event_id"], [])
+        ranked = source_rows_order(self.cites[c] for c in ids if c in self.cites)
+        read = [c for c in ranked if c.get("url") and c.get("accessed_date")]
         return {
             "event_id": ev["event_id"],
             "official_citation": ev.get("official_citation") or None,
-            "url": urls[0] if urls else None,
+            "url": read[0]["url"] if read else None,
         }
 
 
@@ -214,14 +215,12 @@ def _law(ev: dict[str, str]) -> str:
 
 
 def _when(day: str, precision: str | None) -> str:
-    """A date as precisely as it is known ("on 2016-05-10", "in 2016-05", "by 2026-11-25 (exact date unknown)")."""
-    if precision == "month":
-        return f"in {day[:7]}"
-    if precision == "year":
-        return f"in {day[:4]}"
+    """A date as precisely as it is known ("on 2016-05-10", "in May 2016", "by 2026-11-25 (exact date unknown)"),
+    written by the one known_date rule."""
+    text = known_date(day, precision)
     if precision == "before":
-        return f"by {day} (exact date unknown)"
-    return f"on {day}"
+        return f"{text} (exact date unknown)"
+    return f"on {text}" if precision in (None, "", "day") else f"in {text}"
 
 
 def _src(citation: dict[str, Any] | None, with_official: bool = True) -> str:
@@ -244,6 +243,23 @@ def _field_changes(fields: list[dict[str, Any]]) -> str:
 _Rows = dict[str, dict[str, str]]
 
 
+def _values_since(pkg: Package, jid: str, current: dict[str, str]) -> tuple[str, str | None]:
+    """The day (and its precision) from which the current row's coded values have applied: walking back over
+    periods with the same values. A period boundary that changes no value (an unconfirmed report, an expiry
+    whose outcome is not recorded) is not a law change and must never be written as one ("legal since
+    2026-07-01" for a place that was legal all along). ("", None): since before the first recorded law."""
+    rows = sorted(pkg.period_rows(jid), key=lambda p: p["valid_from"] or "")
+    names = [v for v in VARIABLES if v in current]
+    since, precision = current.get("valid_from") or "", current.get("valid_from_precision") or None
+    for p in reversed(rows):
+        if (p["valid_from"] or "") >= since and since:
+            continue
+        if not since or p.get("valid_to") != since or any(p.get(v) != current.get(v) for v in names):
+            break
+        since, precision = p["valid_from"] or "", p.get("valid_from_precision") or None
+    return since, precision
+
+
 def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_juris: _Rows) -> None:
     b_events = {e["event_id"]: e for e in b.rows("events")}
     ca = {r["jurisdiction_id"]: r for r in a.rows("current_status")}
@@ -260,7 +276,7 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
             "url": rb.get("citation_url") or None,
         }
         diff.status[jid] = {"fields": fields, "valid_from": rb.get("valid_from") or None, "citation": citation}
-        since = rb.get("valid_from") or ""
+        since, since_precision = _values_since(b, jid, rb)
         if since and diff.a_as_of and since > diff.a_as_of:
             kind = "law"
         elif ra["status"] == "unknown" or a_juris.get(jid, {}).get("has_record") == "false":
@@ -273,16 +289,34 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
         head = (
             f"status changed from {ra['status']} to {rb['status']}" if ra["status"] != rb["status"] else "rules changed"
         )
-        precision = b_events.get(rb.get("start_event_id") or "", {}).get("effective_date_precision")
-        start = since or "before the first recorded law"
+        precision = since_precision or b_events.get(rb.get("start_event_id") or "", {}).get("effective_date_precision")
+        start = (
+            f"by {known_date(since, 'day')} (the day it took effect is not known)"
+            if since and precision == "before"
+            else "since " + known_date(since, precision, empty="before the first recorded law")
+        )
         when = {
             "law": f" {_when(since, precision)}",
-            "research": f", in force since {start}",
-            "correction": f"; the data now says this has applied since {start}",
+            "research": f", in force {start}",
+            "correction": f"; the data now says this has applied {start}",
         }
         sure = f" Confidence: {rb['confidence']}." if rb.get("confidence") and rb["status"] != "unknown" else ""
+        doubt = ""
+        if rb.get("is_unconfirmed") == "true":
+            split, why = rb.get("valid_from") or "", rb.get("unconfirmed_reason") or "no source confirms these values"
+            doubt = (
+                f" Not confirmed from {known_date(split, rb.get('valid_from_precision'))} on (a reported change, "
+                f"not a recorded law): {why}."
+                if split and split != since
+                else f" Not confirmed: {why}."
+            )
         text = (
-            f"{names[jid]} ({jid}): {head}{when[kind]}" + (f" ({what})" if what else "") + "." + sure + _src(citation)
+            f"{names[jid]} ({jid}): {head}{when[kind]}"
+            + (f" ({what})" if what else "")
+            + "."
+            + sure
+            + doubt
+            + _src(citation)
         )
         diff.changes.append(Change(kind, jid, names[jid], text, since or None, fields, citation))
 
@@ -303,16 +337,19 @@ def _event_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a_
             eff_text = _when(eff, ev.get("effective_date_precision")).removeprefix("on ")
             kind, text = "law", f"{name} ({jid}): new law {_law(ev)}, effective {eff_text}{future}."
         elif jid in unknown_before or a_juris.get(jid, {}).get("has_record") != "true":
-            kind, text = "research", f"{name} ({jid}): recorded {_law(ev)}, effective {eff or 'date unknown'}."
+            eff_text = known_date(eff, ev.get("effective_date_precision"), empty="date unknown")
+            kind, text = "research", f"{name} ({jid}): recorded {_law(ev)}, effective {eff_text}."
         else:
             kind = "correction"
-            text = f"{name} ({jid}): added a law missing from earlier releases: {_law(ev)}, effective {eff or '?'}."
+            eff_text = known_date(eff, ev.get("effective_date_precision"), empty="?")
+            text = f"{name} ({jid}): added a law missing from earlier releases: {_law(ev)}, effective {eff_text}."
         diff.changes.append(Change(kind, jid, name, text + _src(cite, False), eff or None, [], cite))
     for key in sorted(ea.keys() - eb.keys(), key=lambda k: (ea[k]["jurisdiction_id"], k)):
         ev = ea[key]
         jid = ev["jurisdiction_id"]
         name = names.get(jid, a_juris.get(jid, {}).get("name", jid))
-        text = f"{name} ({jid}): removed {_law(ev)} (effective {ev.get('effective_date') or '?'}) from the data."
+        eff_text = known_date(ev.get("effective_date"), ev.get("effective_date_precision"), empty="?")
+        text = f"{name} ({jid}): removed {_law(ev)} (effective {eff_text}) from the data."
         diff.changes.append(
             Change("correction", jid, name, text, ev.get("effective_date") or None, [], la.event_citation(ev))
         )
@@ -425,6 +462,17 @@ Cite a version as the README explains ("Releases and how to cite a version").
 def render_changelog(entries: list[str]) -> str:
     """entries: oldest first, as the ledger lists them."""
     return CHANGELOG_HEAD + "\n".join(reversed(entries))
+
+
+def history_changelog(past: list[tuple[Any, Package]]) -> str:
+    """The whole CHANGELOG.md from stored releases (ReleaseInfo, Package pairs, oldest first), each entry
+    rendered by today's rules: the one writer used by `release`, the researcher's kit and a rewrite."""
+    return render_changelog(
+        [
+            render_entry(diff_packages(past[i - 1][1] if i else None, pkg), info.released_date)
+            for i, (info, pkg) in enumerate(past)
+        ]
+    )
 
 
 # -- valid time vs record time ----------------------------------------------------------------------------------

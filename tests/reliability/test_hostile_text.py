@@ -134,7 +134,7 @@ def test_site_xml_files_stay_well_formed(site: Path) -> None:
 
 
 def test_site_json_keeps_the_text_as_data(site: Path) -> None:
-    doc = json.loads((site / "api" / "j" / "US-AL.json").read_text(encoding="utf-8"))
+    doc = json.loads((site / "api" / "v1" / "j" / "US-AL.json").read_text(encoding="utf-8"))
     assert doc["events"][0]["title"] == f"Ban {SCRIPT} {BIDI}"
 
 

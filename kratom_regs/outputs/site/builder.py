@@ -27,9 +27,12 @@ from urllib.parse import urlsplit
 from kratom_regs import api
 from kratom_regs.fsutil import replace_dir
 from kratom_regs.loader import Package, get_package, parse_day
+from kratom_regs.rules import known_date
 from kratom_regs.textsafe import inert
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Status
 
+#: The static JSON API's path; a change that breaks a reader moves it to v2, and v1 stays.
+API_ROOT = "api/v1"
 SITE_TITLE = "kratom-regs: the legal status of kratom by jurisdiction"
 #: A jurisdiction id becomes a file name: only these characters may reach the file system.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,119}$")
@@ -92,6 +95,8 @@ def _env() -> Any:
         keep_trailing_newline=True,
         finalize=inert_value,
     )  # control and bidi-override characters shown, not obeyed
+    env.filters["known"] = lambda day, precision=None, empty="": known_date(day, precision, empty=empty)
+    env.globals["api_root"] = API_ROOT
     return env
 
 
@@ -108,6 +113,24 @@ def _cites(cs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _day_before(valid_to: str | None) -> str | None:
     """Periods end the day before valid_to; a reader expects the last day the rule applied."""
     return (dt.date.fromisoformat(valid_to) - dt.timedelta(days=1)).isoformat() if valid_to else None
+
+
+def _last_day(p: dict[str, Any]) -> str | None:
+    """The period's last day as known: the day before an exact end; otherwise the end as known ("1979 (day not
+    known)"), since the day before 1 January of a year-precise law is not a day anyone knows."""
+    precision = p.get("valid_to_precision")
+    if not p.get("valid_to"):
+        return None
+    if precision in (None, "day"):
+        return _day_before(p["valid_to"])
+    if precision == "before":
+        return f"a day not known ({known_date(p['valid_to'], precision)})"
+    return f"{known_date(p['valid_to'], precision)} (day not known)"
+
+
+def _number(value: float | int) -> str:
+    """A threshold as people write it: 2.0 is "2", 0.5 stays "0.5"."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _size(n: int) -> str:
@@ -258,9 +281,9 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
             text += f" ({cur[f'{key}_schedule']})"
         if cur.get(f"{key}_threshold_value"):
             unit = (cur.get(f"{key}_threshold_unit") or "").replace("_", " ")
-            text += f", limit {cur[f'{key}_threshold_value']} {unit}"
+            text += f", limit {_number(cur[f'{key}_threshold_value'])} {unit}"
         substances.append(text)
-    flags = [label for key, label in _FLAG_LABELS.items() if cur.get(key) == "true"]
+    flags = [label for key, label in _FLAG_LABELS.items() if cur.get(key) is True]
     events = [{**e, "citations": _cites(e["citations"])} for e in d["history"]["events"]]
     return str(
         env.get_template("jurisdiction.html").render(
@@ -282,9 +305,10 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
             applicable=d["applicable"],
             flags=flags,
             substances=substances,
-            periods=[{**p, "last_day": _day_before(p["valid_to"])} for p in d["history"]["periods"]],
+            periods=[{**p, "last_day": _last_day(p)} for p in d["history"]["periods"]],
             events=events,
             citations=_cites(d["citations"]),
+            source=(_cites(cur["citations"]) or [None])[0],  # the one source shown for the status (rules.source_order)
         )
     )
 
@@ -310,6 +334,7 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
             if not after["valid_from"]:
                 continue
             law = after["law"]
+            precision = after.get("valid_from_precision")
             changes.append(
                 {
                     "jurisdiction_id": jid,
@@ -317,9 +342,14 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
                     "level": r["level"],
                     "date": after["valid_from"],
                     "period_id": after["period_id"],
+                    "precision": precision,
+                    "when": known_date(after["valid_from"], precision),
                     "before": before["status"],
                     "after": after["status"],
+                    "confidence": after.get("confidence"),
+                    "before_confidence": before.get("confidence"),
                     "law": f"{law['official_citation']}: {law['title']}" if law else "the earlier rule lapsed",
+                    "source": (after["citations"] or [None])[0],
                 }
             )
     changes.sort(key=lambda c: (c["date"], c["name"]), reverse=True)
@@ -329,6 +359,11 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     for r in data.rows:
         for e in data.details[r["jurisdiction_id"]]["history"]["events"]:
             if not e["is_binding"]:
+                date, precision = (
+                    (e["effective_date"], e.get("effective_date_precision"))
+                    if e["effective_date"]
+                    else (e["enacted_date"], e.get("enacted_date_precision"))
+                )
                 tracked.append(
                     {
                         "jurisdiction_id": r["jurisdiction_id"],
@@ -336,11 +371,30 @@ def _changes(data: _Data) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
                         "event_id": e["event_id"],
                         "title": e["title"],
                         "official_citation": e["official_citation"],
-                        "date": e["effective_date"] or e["enacted_date"],
+                        "date": date,
+                        "when": known_date(date, precision),
                     }
                 )
     tracked.sort(key=lambda e: (e["date"] or "", e["name"]), reverse=True)
     return past, upcoming, tracked
+
+
+def change_summary(c: dict[str, Any]) -> str:
+    """One change in words, dated as the record knows it and saying how sure it is and what it rests on.
+
+    A "before" date is only the day a source showed the law in force (often the day it was read), so it
+    is written as "by" that day, never as the day the change happened."""
+    was = "unchanged, but the rules changed" if c["before"] == c["after"] else f"was {c['before']}"
+    if c.get("precision") == "before":
+        when = f"In force {c['when']} (the day it took effect is not known)"
+    elif c.get("precision") in ("month", "year"):
+        when = f"From {c['when']} (exact day not known)"
+    else:
+        when = f"From {c['when'] or c['date']}"
+    sure = f" Confidence: {c['confidence']}." if c.get("confidence") else ""
+    src = c.get("source")
+    source = f" Source: {src['title']}" + (f" <{src['url']}>" if src.get("url") else "") + "." if src else ""
+    return f"{when}, the status of kratom in {c['name']} is {c['after']} ({was}). Law: {c['law']}.{sure}{source}"
 
 
 def release_history(pkg: Package) -> list[tuple[Any, Package]]:
@@ -417,16 +471,16 @@ def _atom(
 
     entries = []
     for c in changes:
-        was = "unchanged, but the rules changed" if c["before"] == c["after"] else f"was {c['before']}"
         if c.get("first_known"):
             title = f"First known: {c['name']} is {c['after']}"
             summary = (
-                f"The records know the status of kratom in {c['name']} from {c['date']}: {c['after']}; "
+                f"The records know the status of kratom in {c['name']} from {c.get('when') or c['date']}: "
+                f"{c['after']}; "
                 f"before that they do not say. Law: {c['law']}."
             )
         else:
             title = _change_title(c)
-            summary = f"From {c['date']}, the status of kratom in {c['name']} is {c['after']} ({was}). Law: {c['law']}."
+            summary = change_summary(c)
         entries.append(
             {
                 "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, home + '#period/' + c['period_id'])}",
@@ -474,15 +528,24 @@ def _atom(
 # -- JSON API ----------------------------------------------------------------------------------------------------
 
 
-def _api_docs(data: _Data) -> dict[str, bytes]:
+def _api_docs(data: _Data, root: str = API_ROOT, releases: dict[str, str] | None = None) -> dict[str, bytes]:
+    """api/v1: an index, one document per jurisdiction, and a JSON Schema of each kind of document.
+
+    `root` is where the documents go (a past release's under api/v1/releases/<version>); `html` links always
+    lead to the site's page of the jurisdiction, which shows the current data."""
+    from kratom_regs.outputs.site import apischema
+
     desc = data.pkg.descriptor
     meta = {
+        "api_version": "v1",
         "name": desc.get("name"),
         "version": data.pkg.version,
         "as_of": data.pkg.as_of,
         "licenses": desc.get("licenses"),
         "citation": desc.get("citation"),
-        "note": f"Not legal advice. 'unknown' means {UNKNOWN_IN_SHORT}; never a guess.",
+        "note": f"Not legal advice. 'unknown' means {UNKNOWN_IN_SHORT}; never a guess. Dates carry their "
+        "precision (valid_from_precision, effective_date_precision): a 'year' date of 2012-01-01 "
+        "means 'in 2012'. Confidence says how sure each status is.",
     }
     out: dict[str, bytes] = {}
     index = []
@@ -497,10 +560,12 @@ def _api_docs(data: _Data) -> dict[str, bytes]:
                 "parent_id": r["parent_id"],
                 "status": r["status"],
                 "valid_from": r["valid_from"],
+                "valid_from_precision": r["valid_from_precision"],
                 "confidence": r["confidence"],
                 "last_verified_date": r["last_verified_date"],
+                "citation_url": d["current"]["citation_url"],
                 "json": f"j/{jid}.json",
-                "html": f"../j/{jid}.html",
+                "html": "../" * root.count("/") + f"../j/{jid}.html",
             }
         )
         doc = {
@@ -512,15 +577,48 @@ def _api_docs(data: _Data) -> dict[str, bytes]:
             "aliases": d["aliases"],
             "current": d["current"],
             "applicable": [
-                {k: a[k] for k in ("jurisdiction_id", "name", "level", "status", "valid_from")} for a in d["applicable"]
+                {
+                    k: a.get(k)
+                    for k in (
+                        "jurisdiction_id",
+                        "name",
+                        "level",
+                        "status",
+                        "valid_from",
+                        "valid_from_precision",
+                        "confidence",
+                    )
+                }
+                for a in d["applicable"]
             ],
             "periods": d["history"]["periods"],
             "events": d["history"]["events"],
             "citations": d["citations"],
         }
-        out[f"api/j/{jid}.json"] = _json(doc)
-    out["api/index.json"] = _json({**meta, "count": len(index), "jurisdictions": index})
+        out[f"{root}/j/{jid}.json"] = _json(doc)
+    schemas = {"index": "schema/index.schema.json", "jurisdiction": "schema/jurisdiction.schema.json"}
+    out[f"{root}/index.json"] = _json(
+        {**meta, "count": len(index), "jurisdictions": index, "schemas": schemas, "releases": releases or {}}
+    )
+    out[f"{root}/{schemas['index']}"] = _json(apischema.index_schema())
+    out[f"{root}/{schemas['jurisdiction']}"] = _json(apischema.jurisdiction_schema(data.pkg))
     return out
+
+
+def _release_api_docs(current: str) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Every other stored release's API under api/v1/releases/<version>/, so a reader's link to a version keeps
+    answering after the site is rebuilt from newer data (the site folder is replaced whole)."""
+    from kratom_regs.releases.ledger import read_ledger
+
+    out: dict[str, bytes] = {}
+    found: dict[str, str] = {}
+    for info in read_ledger():
+        if info.version == current:
+            continue
+        data = _gather(get_package(info.version), info.version)
+        out.update(_api_docs(data, f"{API_ROOT}/releases/{info.version}"))
+        found[info.version] = f"releases/{info.version}/index.json"
+    return out, found
 
 
 def _json(doc: Any) -> bytes:
@@ -554,6 +652,7 @@ def _maps(data: _Data) -> tuple[list[dict[str, str]], dict[str, bytes]]:
         # Two SVGs in one page share one id space: give each map's clip paths their own prefix.
         inline = re.sub(r'id="(clip\d+)"', rf'id="{region}-\1"', inline)
         inline = re.sub(r"url\(#(clip\d+)\)", rf"url(#{region}-\1)", inline)
+        inline = inline.replace(maps.HATCH_ID, f"{region}-{maps.HATCH_ID}")
         figures.append(
             {"svg": inline, "caption": captions[region], "png": f"maps/{region}.png", "svg_path": f"maps/{region}.svg"}
         )
@@ -644,8 +743,11 @@ def _kit_downloads(data: _Data, folder: Path, methods: bytes) -> tuple[list[dict
     return links, kit.missing
 
 
-def build_site(output: Path, *, version: str | None = None, base_url: str = "", maps: bool = True) -> SiteReport:
-    """Build the whole site into `output` (replaced in one step). `base_url` makes the feed's links absolute."""
+def build_site(
+    output: Path, *, version: str | None = None, base_url: str = "", maps: bool = True, release_apis: bool = False
+) -> SiteReport:
+    """Build the whole site into `output` (replaced in one step). `base_url` makes the feed's links absolute;
+    `release_apis` also publishes every other stored release's JSON API under api/v1/releases/<version>/."""
     if not base_url:
         raise ValueError(
             "--base-url is required: the Atom feed and each page's permalink need absolute links "
@@ -684,7 +786,13 @@ def build_site(output: Path, *, version: str | None = None, base_url: str = "", 
         n["level"] = row["level"] if row else ""
 
     def fill(folder: Path) -> None:
-        files: dict[str, bytes] = {**map_files, **_api_docs(data), MARKER: f"{pkg.version}\n".encode()}
+        release_docs, release_index = _release_api_docs(pkg.version) if release_apis else ({}, {})
+        files: dict[str, bytes] = {
+            **map_files,
+            **release_docs,
+            **_api_docs(data, releases=release_index),
+            MARKER: f"{pkg.version}\n".encode(),
+        }
         static = resources.files("kratom_regs.outputs") / "site" / "static"
         for name in ("site.css", "site.js"):
             files[f"static/{name}"] = (static / name).read_bytes()
