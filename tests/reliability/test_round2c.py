@@ -7,6 +7,7 @@ Every record here is CONSTRUCTED test data (see tests/conftest.py): made-up laws
 from __future__ import annotations
 
 import copy
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,9 @@ import pytest
 
 from kratom_regs import loader
 from kratom_regs.loader import Package
-from tests.conftest import CITATIONS, JURISDICTIONS, event, write_repo
+from tests.conftest import CITATIONS, JURISDICTIONS, event, tree_digest, write_repo
 from tests.reliability.conftest import assert_clean_failure, run_cli
-
-pytestmark = pytest.mark.slow  # maps are rendered
+from tests.reliability.test_bad_input import _proposal, _queue
 
 #: every C0 control but tab, newline and CR (a bare CR fails `build`'s own package check: a separate bug), DEL,
 #: C1 controls, bidi overrides and the XML-forbidden U+FFFE/U+FFFF
@@ -45,6 +45,7 @@ def nasty_pkg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Package]:
 
 
 # -- 9. control characters in text that reaches SVG, PNG and HTML maps ---------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("region", ["us", "world"])
 def test_map_text_with_control_characters_gives_valid_svg_png_and_inert_html(
     nasty_pkg: Package, tmp_path: Path, region: str
@@ -77,6 +78,7 @@ def test_inert_tree_reaches_every_string_of_a_spec() -> None:
 
 
 # -- `map -o`: the export rule for existing files, and `-` is standard output -------------------------------------
+@pytest.mark.slow
 def test_map_never_replaces_an_existing_file_without_force(nasty_pkg: Package, tmp_path: Path) -> None:
     victim = tmp_path / "us.svg"
     victim.write_bytes(b"three years of work")
@@ -87,6 +89,7 @@ def test_map_never_replaces_an_existing_file_without_force(nasty_pkg: Package, t
     ET.fromstring(victim.read_bytes())
 
 
+@pytest.mark.slow
 def test_map_dash_writes_svg_to_standard_output(
     nasty_pkg: Package, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -95,3 +98,58 @@ def test_map_dash_writes_svg_to_standard_output(
     assert result.exit_code == 0, result.stderr
     ET.fromstring(result.stdout_bytes)
     assert not (tmp_path / "-").exists()
+
+
+# -- duplicate keys in JSON files: an error naming the file and the key, as in YAML -----------------------------
+def _twice(doc: dict[str, object], key: str, second: object) -> str:
+    """The document's JSON with `key` written a second time at the end (a paste or a hand edit)."""
+    text = json.dumps(doc, indent=1)
+    return text[: text.rindex("}")].rstrip() + f',\n "{key}": {json.dumps(second)}\n}}\n'
+
+
+def test_a_duplicate_key_in_a_given_datapackage_json_is_an_error(built_repo: Path, tmp_path: Path) -> None:
+    desc = built_repo / "datapackage" / "datapackage.json"
+    desc.write_text(_twice(json.loads(desc.read_text(encoding="utf-8")), "resources", []), encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = run_cli("export", "--format", "json", "-o", str(out), "--package", str(built_repo / "datapackage"))
+    assert_clean_failure(result, "datapackage.json", "duplicate key 'resources'")
+    assert not out.exists()
+
+
+def test_a_duplicate_key_in_a_proposal_is_an_error_naming_it(repo: Path) -> None:
+    _queue(repo, "constructed-p-1.json", _twice(_proposal(), "title", "the second title").encode())
+    before = tree_digest(repo)
+    assert_clean_failure(
+        run_cli("review", "show", "constructed-p-1", "--root", str(repo)), "constructed-p-1.json", "'title'"
+    )
+    assert_clean_failure(run_cli("review", "list", "--root", str(repo)), "constructed-p-1.json", "'title'")
+    assert_clean_failure(
+        run_cli("review", "accept", "constructed-p-1", "--root", str(repo)), "constructed-p-1.json", "'title'"
+    )
+    assert tree_digest(repo) == before
+
+
+def test_a_duplicate_key_in_decisions_json_is_an_error(repo: Path) -> None:
+    _queue(repo, "constructed-p-1.json", json.dumps(_proposal()).encode())
+    (repo / "review" / "decisions.json").write_text(_twice({"decisions": []}, "decisions", []), encoding="utf-8")
+    before = tree_digest(repo)
+    result = run_cli("review", "reject", "constructed-p-1", "--why", "x", "--root", str(repo))
+    assert_clean_failure(result, "decisions.json", "'decisions'")
+    assert tree_digest(repo) == before
+
+
+def test_a_duplicate_key_in_the_release_ledger_is_an_error(tmp_path: Path) -> None:
+    from kratom_regs.errors import DataPackageError
+    from kratom_regs.releases.ledger import LEDGER, read_ledger
+
+    (tmp_path / LEDGER).write_text(_twice({"releases": []}, "releases", []), encoding="utf-8")
+    with pytest.raises(DataPackageError, match=f"{LEDGER}.*duplicate key 'releases'"):
+        read_ledger(tmp_path)
+
+
+def test_the_one_json_reader_names_the_key_and_its_line() -> None:
+    from kratom_regs.fsutil import DuplicateJSONKey, loads_json
+
+    with pytest.raises(DuplicateJSONKey, match=r"duplicate key 'x': line 3"):
+        loads_json('{"a": {"x": 1,\n "y": 2,\n "x": 3}}')
+    assert loads_json(b'{"a": [{"x": 1}, {"x": 2}]}') == {"a": [{"x": 1}, {"x": 2}]}  # same key, other objects
