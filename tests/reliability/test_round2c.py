@@ -153,3 +153,34 @@ def test_the_one_json_reader_names_the_key_and_its_line() -> None:
     with pytest.raises(DuplicateJSONKey, match=r"duplicate key 'x': line 3"):
         loads_json('{"a": {"x": 1,\n "y": 2,\n "x": 3}}')
     assert loads_json(b'{"a": [{"x": 1}, {"x": 2}]}') == {"a": [{"x": 1}, {"x": 2}]}  # same key, other objects
+
+
+# -- 20. the world legend counts places as the data says, each by its own status ------------------------------------
+def _legend_counts(spec: dict[str, object]) -> dict[str, int]:
+    import re
+
+    expr = re.search(r'"labelExpr": "(\{.*?\})\[datum', json.dumps(spec))
+    assert expr, "no legend"
+    labels = json.loads(json.loads(f'"{expr.group(1)}"'))
+    return {k: int(re.search(r"\((\d+)\)$", v).group(1)) for k, v in labels.items()}  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_overseas_departments_are_drawn_and_counted_by_their_own_status(nasty_pkg: Package) -> None:
+    from kratom_regs.outputs import maps
+
+    spec = maps.build_spec("world", pkg=nasty_pkg)
+    geoms = spec["datasets"][maps.GEO_DATASET]["objects"]["countries"]["geometries"]
+    by_id = {g["properties"]["jurisdiction_id"]: g for g in geoms if g["properties"]["jurisdiction_id"]}
+    assert by_id["FR"]["properties"]["status"] == "legal"
+    assert by_id["GF"]["properties"]["status"] == "banned"  # French Guiana is not painted in France's colour
+    for part in ("GP", "MQ", "RE", "YT", "BQ", "SJ"):  # France's other departments; the Dutch and Norwegian cousins
+        assert part in by_id, part
+    drawn: dict[str, set[str]] = {}
+    for jid, g in by_id.items():
+        drawn.setdefault(g["properties"]["status"], set()).add(jid)
+    counts = _legend_counts(spec)
+    assert counts["banned"] == len(drawn["banned"]) and "GF" in drawn["banned"] and "TH" not in drawn.get("banned", ())
+    assert {s: counts[s] for s in drawn} == {s: len(j) for s, j in drawn.items()}  # one per jurisdiction drawn
+    france = {json.dumps(a) for a in by_id["FR"]["arcs"]}
+    assert not france & {json.dumps(a) for a in by_id["GF"]["arcs"]}
