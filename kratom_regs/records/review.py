@@ -204,7 +204,7 @@ def read_proposal(root: Path, proposal_id: str) -> Proposal:
     except UnicodeDecodeError as exc:
         raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not valid JSON ({exc})") from None
+        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not a valid proposal: not valid JSON ({exc})") from None
     except ValidationError as exc:
         why = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()[:5])
         more = f"; and {exc.error_count() - 5} more" if exc.error_count() > 5 else ""
