@@ -11,14 +11,52 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import json
 import os
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from kratom_regs.errors import InvalidArgument, KratomRegsError, OutputExists
+
+
+class DuplicateJSONKey(json.JSONDecodeError):
+    """A key repeated in one JSON object. The standard reader silently keeps the last value (as YAML did
+    before issue 13): a hand-edited or downloaded file would lose data without a word."""
+
+
+class _Repeated(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in items:
+        if key in out:
+            raise _Repeated(key)
+        out[key] = value
+    return out
+
+
+def loads_json(text: str | bytes) -> Any:
+    """The one JSON reader for files (package descriptors, ledgers, proposals, decisions, caches, journals).
+
+    As json.loads, but a repeated key raises DuplicateJSONKey (a JSONDecodeError, so every caller's
+    "not valid JSON" handling names the file) with the key and the line of its second occurrence.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except _Repeated as rep:
+        quoted = json.dumps(rep.key, ensure_ascii=False)
+        first = text.find(quoted)
+        pos = text.find(quoted, first + 1) if first >= 0 else -1
+        raise DuplicateJSONKey(f"duplicate key {rep.key!r}", text, max(pos, 0)) from None
 
 
 class LockedError(KratomRegsError):
@@ -256,12 +294,11 @@ def recover_transaction(root: Path) -> None:
 
 def _recover_once(root: Path) -> None:
     import hashlib
-    import json
 
     journal_path = root / JOURNAL
     if not journal_path.is_file():
         return
-    journal = json.loads(journal_path.read_text(encoding="utf-8"))
+    journal = loads_json(journal_path.read_text(encoding="utf-8"))
     point = root / journal["commit_point"]
     done = point.is_file() and hashlib.sha256(point.read_bytes()).hexdigest() == journal["commit_sha256"]
     for e in reversed(journal["entries"]):

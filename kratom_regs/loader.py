@@ -131,7 +131,9 @@ class Package:
         root = root or package_path()
         where = _name(root)
         try:
-            desc = json.loads(root.joinpath("datapackage.json").read_text(encoding="utf-8"))
+            from kratom_regs.fsutil import loads_json
+
+            desc = loads_json(root.joinpath("datapackage.json").read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DataPackageError(f"{where}: datapackage.json is missing") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -10,9 +10,11 @@ Data files (CSV, JSON) keep the text exactly as recorded; what people look at go
 from __future__ import annotations
 
 import re
+from typing import Any
 
-#: C0 and C1 controls (but tab and newline), DEL, and the bidi embeddings, overrides and isolates.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: C0 and C1 controls (but tab and newline), DEL, the bidi embeddings, overrides and isolates, and the
+#: other characters XML forbids (lone surrogates, U+FFFE, U+FFFF): none of them may reach an SVG or a feed.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -25,6 +27,21 @@ def _visible(match: re.Match[str]) -> str:
 def inert(text: str) -> str:
     """The same text with every control or bidi-override character replaced by a visible stand-in."""
     return _UNSAFE.sub(_visible, text)
+
+
+def inert_tree(value: Any) -> Any:
+    """A JSON-like structure (a chart spec) with every string in it made inert, keys included.
+
+    Maps are drawn from a spec that carries record text in tooltips, names and titles; one pass over
+    the whole spec at rendering means no new field can slip past (the SVG stays well-formed XML).
+    """
+    if isinstance(value, str):
+        return inert(value)
+    if isinstance(value, dict):
+        return {inert_tree(k): inert_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [inert_tree(v) for v in value]
+    return value
 
 
 def inert_value(value: object) -> object:

@@ -25,7 +25,7 @@ from typing import Any
 import requests
 
 from kratom_regs._version import __version__
-from kratom_regs.fsutil import write_bytes_atomic, write_text_atomic
+from kratom_regs.fsutil import loads_json, write_bytes_atomic, write_text_atomic
 from scrapers.failures import (
     BlockedPage,
     FetchError,
@@ -240,7 +240,7 @@ class ReplayTransport(Transport):
         manifest = folder / "manifest.json"
         if not manifest.is_file():
             raise ReplayMissing(f"{folder}: no manifest.json (record one with --record, or point at a fixture folder)")
-        self.manifest = json.loads(manifest.read_text(encoding="utf-8"))
+        self.manifest = loads_json(manifest.read_text(encoding="utf-8"))
         self.requests: dict[str, dict[str, Any]] = self.manifest.get("requests", {})
 
     def send(self, url: str, headers: dict[str, str], timeout: float) -> Response:

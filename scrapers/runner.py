@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kratom_regs.fsutil import write_text_atomic
+from kratom_regs.fsutil import loads_json, write_text_atomic
 from kratom_regs.records.review import Proposal, enqueue
 from scrapers.base import RunContext, Source
 from scrapers.failures import ScraperError
@@ -42,7 +42,7 @@ def write_report(root: Path, results: list[RunResult], run_at: dt.datetime | Non
     previous: dict[str, Any] = {}
     if path.is_file():
         try:
-            previous = {s["source"]: s for s in json.loads(path.read_text(encoding="utf-8")).get("sources", [])}
+            previous = {s["source"]: s for s in loads_json(path.read_text(encoding="utf-8")).get("sources", [])}
         except (ValueError, KeyError, TypeError, AttributeError):
             previous = {}  # a damaged report is replaced, never trusted
     sources = []
@@ -70,7 +70,7 @@ def write_report(root: Path, results: list[RunResult], run_at: dt.datetime | Non
 
 def report_markdown(root: Path) -> str:
     """The report as a Markdown table, for the pull request the scheduled run opens."""
-    doc = json.loads((root / REPORT).read_text(encoding="utf-8"))
+    doc = loads_json((root / REPORT).read_text(encoding="utf-8"))
     lines = [
         f"Scrape run {doc['run_at']}: {'all sources ok' if doc['ok'] else 'SOME SOURCES FAILED'}",
         "",
@@ -135,7 +135,7 @@ def run_source(
     if isinstance(transport, ReplayTransport):
         state = dict(transport.manifest.get("state", {}))
     else:
-        state = json.loads(state_file.read_text()) if state_file.is_file() else {}
+        state = loads_json(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
     ctx = RunContext(fetcher, today, since or src.default_since, state, progress)
     result = RunResult(name, interval_days=src.interval_days)
     try:

@@ -11,13 +11,13 @@ scrape report, review/last-scrape.json, which the scrape command writes).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from kratom_regs.build.periods import derive_periods, period_at
 from kratom_regs.errors import ErrorSink, KratomRegsError, RecordsInvalid
+from kratom_regs.fsutil import loads_json
 from kratom_regs.records.loading import Records, load_records
 from kratom_regs.records.models import Citation, JurisdictionRecord
 from kratom_regs.vocab import REVIEW_INTERVAL_DAYS, Basis, WatchKind, by_authority, review_due_date
@@ -222,7 +222,7 @@ def read_scrape_report(root: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_json(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
             raise ValueError("no 'sources' list")
         return data

@@ -22,13 +22,14 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from kratom_regs.fsutil import loads_json
 
 #: frictionless's default boolean words
 _TRUE = frozenset({"true", "True", "TRUE", "1"})
@@ -176,7 +177,7 @@ def check_package(files: Mapping[str, bytes]) -> list[Fault]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    desc = json.loads(files["datapackage.json"])
+    desc = loads_json(files["datapackage.json"])
     faults: list[Fault] = []
     tables: dict[str, Any] = {}
     bad_cells: dict[str, dict[str, Any]] = {}  # resource → column → mask of cells that failed their type

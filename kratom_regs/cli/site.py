@@ -22,13 +22,20 @@ from kratom_regs.cli.app import _say
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="File to write; .svg, .png or .html picks the format.",
+    help="File to write; .svg, .png or .html picks the format. '-' writes the SVG to standard output.",
 )
+@click.option("--force", is_flag=True, help="Replace an existing file of that name.")
 @click.option("--version", "data_version", help="Map this past release.")
-def map_(region: str, as_of: str | None, output: Path, data_version: str | None) -> None:
+def map_(region: str, as_of: str | None, output: Path, force: bool, data_version: str | None) -> None:
     """Draw a colourblind-safe status map, offline, from the geometry shipped with the package."""
-    from kratom_regs.outputs.maps import write_map
+    from kratom_regs.fsutil import check_output_file
+    from kratom_regs.outputs.maps import build_spec, render, write_map
 
+    if str(output) == "-":  # SVG is text: `map -o - > us.svg` or into a pipe, never a file named "-"
+        svg = render(build_spec(region, as_of=as_of, version=data_version), "svg")
+        click.get_binary_stream("stdout").write(svg)
+        return
+    check_output_file(output, force=force)  # the export rule: never replace a file the user has, before the work
     write_map(region, output, as_of=as_of, version=data_version)
     _say(f"wrote {output}")
 

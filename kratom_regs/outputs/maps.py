@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from kratom_regs.fsutil import write_bytes_atomic
 from kratom_regs.loader import Package, get_package, parse_day
 from kratom_regs.rules import known_date, period_on
-from kratom_regs.textsafe import inert
+from kratom_regs.textsafe import inert, inert_tree
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Confidence, Status
 
 if TYPE_CHECKING:
@@ -129,6 +129,21 @@ SMALL_AREA = 6.0
 #: US territories are coded under the US (US-PR); their ISO 3166-1 shapes on the world map take that row.
 US_TERRITORIES = ("PR", "GU", "VI", "AS", "MP")
 
+#: Natural Earth draws these ISO 3166-1 places as islands of another country's shape (French Guiana as part of
+#: France): parent feature id → {the part's ISO numeric code: boxes (west, south, east, north) holding its
+#: polygons}. They are cut out into features of their own, so each is coloured and counted by its own status.
+WORLD_PARTS: dict[str, dict[str, list[tuple[float, float, float, float]]]] = {
+    "250": {  # France
+        "254": [(-55.0, 1.5, -51.0, 6.5)],  # French Guiana
+        "312": [(-62.0, 15.8, -61.0, 16.6)],  # Guadeloupe
+        "474": [(-61.3, 14.3, -60.7, 15.0)],  # Martinique
+        "638": [(55.0, -21.6, 56.0, -20.7)],  # Réunion
+        "175": [(44.8, -13.2, 45.4, -12.5)],  # Mayotte
+    },
+    "528": {"535": [(-68.6, 11.9, -62.8, 17.8)]},  # Netherlands: Bonaire, Sint Eustatius and Saba
+    "578": {"744": [(-10.0, 70.5, -7.5, 71.5), (10.0, 74.0, 35.0, 81.0)]},  # Norway: Svalbard and Jan Mayen
+}
+
 #: Name of the inlined geometry in the spec's `datasets`.
 GEO_DATASET = "geometry"
 #: The renderer resolves a relative link against its own default base URL; links are written against
@@ -179,7 +194,42 @@ def _topology(name: str) -> str:
 def topology(region: str) -> dict[str, Any]:
     """A fresh copy of the region's vendored TopoJSON (callers annotate its properties)."""
     name = {"us": "us-states-10m.json", "world": "world-countries-50m.json"}[region]
-    return json.loads(_topology(name))
+    topo: dict[str, Any] = json.loads(_topology(name))
+    if region == "world":
+        _cut_out_parts(topo)
+    return topo
+
+
+def _cut_out_parts(topo: dict[str, Any]) -> None:
+    """Give each place of WORLD_PARTS a feature of its own, made of the polygons its boxes hold."""
+    import pycountry
+
+    geoms = topo["objects"]["countries"]["geometries"]
+    for g in list(geoms):
+        parts = WORLD_PARTS.get(str(g.get("id")))
+        if not parts or g["type"] != "MultiPolygon":
+            continue
+        bounds = feature_bounds(topo, [{"type": "Polygon", "arcs": poly} for poly in g["arcs"]])
+        for code, boxes in parts.items():
+            inside = [
+                i
+                for i, (w, s, e, n) in enumerate(bounds)
+                if any(bw <= w and bs <= s and e <= be and n <= bn for bw, bs, be, bn in boxes)
+            ]
+            if not inside:
+                continue
+            country = pycountry.countries.get(numeric=code)
+            name = country.name if country else code
+            geoms.append(
+                {
+                    "type": "MultiPolygon",
+                    "id": code,
+                    "properties": {"name": name},
+                    "arcs": [g["arcs"][i] for i in inside],
+                }
+            )
+            g["arcs"] = [a for i, a in enumerate(g["arcs"]) if i not in inside]
+            bounds = [b for i, b in enumerate(bounds) if i not in inside]
 
 
 def _arc_points(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
@@ -242,10 +292,15 @@ def _annotate(
     periods: dict[str, dict[str, str]],
     link: str | None,
 ) -> dict[str, int]:
-    """Write status, name and link into each geometry's properties; count features per status."""
+    """Write status, name and link into each geometry's properties; count places per status.
+
+    The legend counts each jurisdiction once, whatever number of shapes it is drawn with; features
+    without a code of their own are counted one by one.
+    """
     juris = pkg.index["juris"]
     laws = {e["event_id"]: e["official_citation"] for e in pkg.rows("events")}
     counts: dict[str, int] = {}
+    counted: set[str] = set()
     for g in geometries:
         key = g.get("id") if g.get("id") is not None else g["properties"].get("name", "")
         jid = ids.get(key)
@@ -282,6 +337,10 @@ def _annotate(
                 href=LINK_BASE + link.format(id=jid) if link else "",
                 tip=tip,
             )
+        if props["jurisdiction_id"]:
+            if props["jurisdiction_id"] in counted:
+                continue
+            counted.add(props["jurisdiction_id"])
         counts[props["status"]] = counts.get(props["status"], 0) + 1
     return counts
 
@@ -521,13 +580,13 @@ def build_spec(
         {f: f"US-{u}" for f, u in FIPS_TO_USPS.items()} if region == "us" else world_feature_ids()
     )
     periods = statuses_on(pkg, day)  # once: the shapes, the counts and the titles all read it
-    counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, periods, link)
     if region == "us":  # the nation outline is not used; drop it so every output stays small
         topo["objects"].pop("nation", None)
-    else:  # Antarctica has no law of its own to show and would take a fifth of the map
+    else:  # Antarctica has no law of its own to show and would take a fifth of the map (nor is it counted)
         topo["objects"].pop("land", None)
         geoms = topo["objects"][obj]["geometries"]
         geoms[:] = [g for g in geoms if g.get("id") not in WORLD_NOT_DRAWN]
+    counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, periods, link)
     data = alt.NamedData(name=GEO_DATASET, format=alt.DataFormat(type="topojson", feature=obj))
     domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
     title, subtitle, source = _titles(pkg, region, day, periods)
@@ -611,6 +670,7 @@ def render(spec: dict[str, Any], fmt: str) -> bytes:
     require_renderer()
     import vl_convert as vlc
 
+    spec = inert_tree(spec)  # record text in tooltips, names and titles: shown, never obeyed, valid XML
     if fmt in ("svg", "png"):
         svg: str = vlc.vegalite_to_svg(spec, vl_version=_vl_version(), allowed_base_urls=[])
         svg = with_hatch(svg.replace(LINK_BASE, ""))

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kratom_regs.errors import ErrorSink, KratomRegsError, RecordsInvalid
-from kratom_regs.fsutil import write_bytes_atomic, write_text_atomic, writer_lock
+from kratom_regs.fsutil import loads_json, write_bytes_atomic, write_text_atomic, writer_lock
 from kratom_regs.records.loading import canonical_text, load_records
 from kratom_regs.records.models import JURISDICTION_ID_RE, Citation, Event, JurisdictionRecord, WatchItem
 from kratom_regs.records.rules import validate_records
@@ -79,7 +79,7 @@ def _decisions(root: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = loads_json(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ReviewError(f"{DECISIONS}: not valid JSON ({exc.msg} at line {exc.lineno}); fix or restore it") from None
     except UnicodeDecodeError as exc:
@@ -198,9 +198,13 @@ def read_proposal(root: Path, proposal_id: str) -> Proposal:
     if not path.is_file():
         raise ReviewError(f"no proposal {proposal_id!r} in {QUEUE_DIR}/ (see `kratom-regs review list`)")
     try:
-        return Proposal.model_validate_json(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        loads_json(text)  # a repeated key is an error, never a silently dropped value
+        return Proposal.model_validate_json(text)
     except UnicodeDecodeError as exc:
         raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ReviewError(f"{QUEUE_DIR}/{proposal_id}.json: not a valid proposal: not valid JSON ({exc})") from None
     except ValidationError as exc:
         why = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(file)'}: {e['msg']}" for e in exc.errors()[:5])
         more = f"; and {exc.error_count() - 5} more" if exc.error_count() > 5 else ""

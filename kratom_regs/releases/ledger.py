@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kratom_regs.errors import DataPackageError, KratomRegsError
-from kratom_regs.fsutil import deterministic_zip
+from kratom_regs.fsutil import deterministic_zip, loads_json
 
 RELEASES_DIR = Path("releases")
 LEDGER = "releases.json"
@@ -140,13 +140,13 @@ def make_delta(base: bytes, new: bytes) -> bytes | None:
 def apply_delta(base: bytes, delta: bytes, what: str) -> bytes:
     try:
         lines = delta.decode("utf-8").splitlines()
-        head = json.loads(lines[0])
+        head = loads_json(lines[0])
         if head["base_sha256"] != _sha(base):
             raise DataPackageError(f"{what}: the delta does not apply to the previous release's file")
         old = base.decode("utf-8").split("\n")
         out: list[str] = []
         for line in lines[1:]:
-            op, *args = json.loads(line)
+            op, *args = loads_json(line)
             if op == "copy":
                 out += old[args[0] : args[1]]
             elif op == "insert":
@@ -187,7 +187,7 @@ def read_ledger(where: Traversable | Path | None = None) -> list[ReleaseInfo]:
     if not ledger.is_file():
         return []
     try:
-        doc = json.loads(ledger.read_text(encoding="utf-8"))
+        doc = loads_json(ledger.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataPackageError(f"{ledger}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("releases"), list):
