@@ -341,9 +341,9 @@ def _assemble(
     """Every table's CSV bytes, from per-jurisdiction and per-citation lines: only units whose inputs
     changed are made again; the rest come from the unit cache (records/cache.py). Same bytes as
     `to_csv` over `make_tables` (a stable sort of the same rows, in the same order, by the same key)."""
-    from kratom_regs.records.cache import Store, content_key
+    from kratom_regs.records.cache import ShardedStore, content_key
 
-    store = Store(recs.root, "units")
+    store = ShardedStore(recs.root, "units")
     cached = store.load()
     used: dict[str, Any] = {}
     acc: dict[str, list[tuple[tuple[str, ...], str]]] = {t.name: [] for t in TABLES}
