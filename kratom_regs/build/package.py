@@ -104,14 +104,18 @@ def next_review_date(rec: JurisdictionRecord | None, current: Period) -> dt.date
     return min(dates, default=None)
 
 
-def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date) -> dict[str, list[dict]]:
-    t: dict[str, list[dict]] = {name: [] for name in (x.name for x in TABLES)}
+Rows = dict[str, list[dict[str, object]]]  # table name → rows
+
+
+def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date) -> Rows:
+    t: Rows = {name: [] for name in (x.name for x in TABLES)}
     for jid in sorted(universe):
         jurisdiction_rows(recs, universe, as_of, jid, t)
     for cid in sorted(recs.citations):
         t["citations"].append(citation_row(recs.citations[cid]))
     for table in TABLES:
-        t[table.name].sort(key=lambda r, pk=table.primary_key: sort_key(r, pk))
+        pk = table.primary_key
+        t[table.name].sort(key=lambda r: sort_key(r, pk))
     return t
 
 
@@ -125,7 +129,7 @@ def citation_row(c: Citation) -> dict[str, object]:
 
 
 def jurisdiction_rows(
-    recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date, jid: str, t: dict[str, list[dict]]
+    recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date, jid: str, t: Rows
 ) -> None:
     """Append one jurisdiction's rows to every table. They depend only on what `unit_key` hashes: the
     record, the records it adopts from, the citations either cites, its universe entry and the as-of day."""
@@ -290,7 +294,7 @@ def _csv_line(columns: tuple[str, ...], row: dict[str, object]) -> str:
     return buf.getvalue()
 
 
-def _to_lines(t: dict[str, list[dict]]) -> Lines:
+def _to_lines(t: dict[str, list[dict[str, object]]]) -> Lines:
     return {
         name: [(sort_key(r, _PK[name]), _csv_line(_COLUMNS[name], r)) for r in rows] for name, rows in t.items() if rows
     }
@@ -352,7 +356,7 @@ def _assemble(
         key = unit_key(recs, universe, as_of, jid)
         hit = cached.get(key)
         if hit is None:
-            t: dict[str, list[dict]] = {name: [] for name in _PK}
+            t: dict[str, list[dict[str, object]]] = {name: [] for name in _PK}
             jurisdiction_rows(recs, universe, as_of, jid, t)
             hit = (_to_lines(t), t["current_status"][0]["status"] != "unknown")
         used[key] = hit
