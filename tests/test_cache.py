@@ -12,8 +12,9 @@ import yaml
 
 from kratom_regs.build.check import validate_all
 from kratom_regs.build.package import compile_package
+from kratom_regs.errors import RecordsInvalid
 from kratom_regs.records import cache
-from kratom_regs.records.cache import CACHE_DIR, Store
+from kratom_regs.records.cache import CACHE_DIR, ShardedStore, Store
 from tests.conftest import CITATIONS, JURISDICTIONS, event, write_repo
 
 
@@ -32,6 +33,20 @@ def full(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str]:
         return validate_all(root)
 
 
+def _compiled(root: Path) -> dict[str, bytes] | list[str]:
+    """The package's bytes, or the compile's errors."""
+    try:
+        return compile_package(root).files
+    except RecordsInvalid as exc:
+        return exc.sink.lines()
+
+
+def _full_files(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes] | list[str]:
+    with monkeypatch.context() as m:
+        m.setenv("KRATOM_REGS_CACHE", "0")
+        return _compiled(root)
+
+
 def _write(root: Path, sub: str, name: str, data: dict) -> None:
     (root / "records" / sub / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
 
@@ -41,8 +56,9 @@ def test_incremental_validate_equals_full_through_edits_adds_renames_and_deletes
 ) -> None:
     root = write_repo(tmp_path / "repo")
     assert validate_all(root) == full(root, monkeypatch)  # cold: fills the caches
-    assert (root / CACHE_DIR / "parsed.pickle").is_file()
+    assert ShardedStore(root, "parsed").shard_paths() and ShardedStore(root, "units").shard_paths()
     steps = []
+    compared = 0
     juris = copy.deepcopy(JURISDICTIONS)
 
     def edit() -> None:
@@ -80,16 +96,23 @@ def test_incremental_validate_equals_full_through_edits_adds_renames_and_deletes
         _write(root, "citations", "test-news", CITATIONS["test-news"])
         (root / "records/jurisdictions/US-CA.yaml").unlink()
 
+    def move_a_law() -> None:  # a cited citation changes: every jurisdiction citing it shows its new url
+        _write(root, "citations", "test-law", dict(CITATIONS["test-law"], url="https://example.org/law-moved"))
+
     def canonical() -> None:
         from kratom_regs.records.lint import lint_records
 
         lint_records(root, fix=True)
 
-    for step in (edit, add, rename, rename_back_fixed, break_a_citation, delete, restore, edit, canonical):
+    for step in (edit, add, rename, rename_back_fixed, break_a_citation, delete, restore, edit, move_a_law, canonical):
         step()
         incremental = validate_all(root)
         steps.append((step.__name__, incremental == full(root, monkeypatch)))
         assert incremental == full(root, monkeypatch), step.__name__
+        # the package compiled from cached units is byte-identical to a full compile (or fails alike)
+        assert _compiled(root) == _full_files(root, monkeypatch), step.__name__
+        compared += isinstance(_compiled(root), dict)
+    assert compared >= 5  # most steps leave records that compile
     assert all(ok for _, ok in steps)
     assert validate_all(root)[0] == []  # the loop ended on valid, canonical records
 
@@ -108,8 +131,10 @@ def test_build_bytes_are_the_same_with_and_without_the_cache(tmp_path: Path, mon
 def test_a_corrupt_cache_is_detected_and_rebuilt(damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write_repo(tmp_path / "repo")
     expected = validate_all(root)
-    for name in ("parsed", "compiled"):
-        path = root / CACHE_DIR / f"{name}.pickle"
+    paths = [root / CACHE_DIR / "compiled.pickle"]
+    for name in ("parsed", "units"):
+        paths += ShardedStore(root, name).shard_paths()
+    for path in paths:
         blob = path.read_bytes()
         path.write_bytes(
             {
@@ -119,22 +144,43 @@ def test_a_corrupt_cache_is_detected_and_rebuilt(damage: str, tmp_path: Path, mo
                 "empty": b"",
             }[damage]
         )
-        store = Store(root, name)
+    for store in (Store(root, "compiled"), ShardedStore(root, "parsed"), ShardedStore(root, "units")):
         assert store.load() == {} and store.status == "corrupt"
+    files = _full_files(root, monkeypatch)
     assert validate_all(root) == expected
-    for name in ("parsed", "compiled"):
-        store = Store(root, name)
-        assert store.load() and store.status == "ok", f"{name} was not rebuilt"
+    assert compile_package(root).files == files
+    for store in (Store(root, "compiled"), ShardedStore(root, "parsed"), ShardedStore(root, "units")):
+        assert store.load() and store.status == "ok", f"{store} was not rebuilt"
+
+
+def test_one_damaged_shard_is_rebuilt_alone_and_results_stay_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard of the unit cache holding a wrong (but signed) entry is not what makes it stale: its
+    key is the content hash of the inputs. A damaged shard is reported corrupt and only it is rewritten."""
+    root = write_repo(tmp_path / "repo")
+    expected, files = validate_all(root), compile_package(root).files
+    shards = ShardedStore(root, "units").shard_paths()
+    victim, others = shards[0], {p: p.stat().st_mtime_ns for p in shards[1:]}
+    victim.write_bytes(victim.read_bytes()[:-3])
+    (root / CACHE_DIR / "compiled.pickle").unlink()  # force a compile from units
+    store = ShardedStore(root, "units")
+    store.load()
+    assert store.status == "corrupt"
+    assert compile_package(root).files == files and validate_all(root) == expected
+    assert ShardedStore(root, "units").load() and victim.is_file()
+    assert {p: p.stat().st_mtime_ns for p in others} == others  # the intact shards were not rewritten
 
 
 def test_a_stale_cache_from_other_code_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = write_repo(tmp_path / "repo")
     expected = validate_all(root)
     monkeypatch.setattr(cache, "fingerprint", lambda: "0" * 64)  # as if the code had changed since
-    store = Store(root, "parsed")
-    assert store.load() == {} and store.status == "stale"
+    for store in (Store(root, "compiled"), ShardedStore(root, "parsed"), ShardedStore(root, "units")):
+        assert store.load() == {} and store.status == "stale"
     assert validate_all(root) == expected
-    assert Store(root, "parsed").load() and Store(root, "compiled").load()  # rebuilt under the new fingerprint
+    for store in (Store(root, "compiled"), ShardedStore(root, "parsed"), ShardedStore(root, "units")):
+        assert store.load(), "not rebuilt under the new fingerprint"
 
 
 def test_a_code_change_changes_the_fingerprint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,10 +207,10 @@ def test_a_planted_cache_is_never_unpickled(tmp_path: Path) -> None:
     _Boom.target = str(tmp_path / "pwned")
     payload = pickle.dumps({"x": _Boom()})
     fp = cache.fingerprint()
-    path = root / CACHE_DIR / "parsed.pickle"
+    path = root / CACHE_DIR / "parsed" / "00.pickle"
     path.parent.mkdir(parents=True)
     path.write_bytes(cache._MAGIC + f"{fp}\n{'0' * 64}\n".encode() + payload)
-    store = Store(root, "parsed")
+    store = ShardedStore(root, "parsed")
     assert store.load() == {} and store.status == "corrupt"
     validate_all(root)
     assert not (tmp_path / "pwned").exists()

@@ -200,14 +200,14 @@ def test_build_refuses_to_write_a_package_that_fails_the_package_check(
     from tests.conftest import tree_digest
 
     before = tree_digest(built_repo)
-    real = pkgmod.make_tables
+    real = pkgmod.jurisdiction_rows
 
-    def buggy(*a, **kw):
-        t = real(*a, **kw)
-        t["events"].append(dict(t["events"][0]))
-        return t
+    def buggy(recs, universe, as_of, jid, t):
+        real(recs, universe, as_of, jid, t)
+        if t["events"]:
+            t["events"].append(dict(t["events"][-1]))
 
-    monkeypatch.setattr(pkgmod, "make_tables", buggy)
+    monkeypatch.setattr(pkgmod, "jurisdiction_rows", buggy)
     monkeypatch.setenv("KRATOM_REGS_CACHE", "0")  # patched code is not in the cache's code fingerprint
     with pytest.raises(PackageCheckFailed, match=r"events: row \d+: primary-key"):
         build(built_repo)
@@ -220,14 +220,16 @@ def test_validate_reports_package_faults_with_resource_row_and_field(
     from kratom_regs.build import package as pkgmod
     from kratom_regs.build.check import validate_all
 
-    real = pkgmod.make_tables
+    real = pkgmod.jurisdiction_rows
+    first = []
 
-    def buggy(*a, **kw):
-        t = real(*a, **kw)
-        t["jurisdictions"][0]["level"] = "galaxy"
-        return t
+    def buggy(recs, universe, as_of, jid, t):
+        real(recs, universe, as_of, jid, t)
+        if not first:  # the first jurisdiction compiled: row 2 of the sorted table
+            first.append(jid)
+            t["jurisdictions"][-1]["level"] = "galaxy"
 
-    monkeypatch.setattr(pkgmod, "make_tables", buggy)
+    monkeypatch.setattr(pkgmod, "jurisdiction_rows", buggy)
     monkeypatch.setenv("KRATOM_REGS_CACHE", "0")  # patched code is not in the cache's code fingerprint
     problems, _ = validate_all(repo)
     package_faults = [p for p in problems if not p.startswith("records/")]  # the test records are not canonical

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kratom_regs.build.fastcheck import package_problems
-from kratom_regs.build.package import compile_package, missing_kept_files
+from kratom_regs.build.package import cited_ids, compile_package, missing_kept_files
 from kratom_regs.errors import RecordsInvalid
 from kratom_regs.records.lint import lint_records
 from kratom_regs.records.loading import Records
@@ -22,8 +22,7 @@ def validate_all(root: Path) -> tuple[list[str], str]:
     ]
     problems += missing_kept_files(root)
     problems += package_problems(built.files, root)  # frictionless's checks, in memory (build/fastcheck.py)
-    counts = {k: len(v) for k, v in built.tables.items()}
-    coded = sum(1 for r in built.tables["current_status"] if r["status"] != "unknown")
+    counts, coded = built.counts, built.coded
     summary = (
         f"valid: {counts['jurisdictions']} jurisdictions ({coded} coded), {counts['events']} events, "
         f"{counts['citations']} citations, {counts['status_periods']} status periods; package check: valid"
@@ -41,14 +40,5 @@ def uncited(recs: Records) -> list[str]:
     """Citation ids nothing cites: usually left over after a coding was withdrawn."""
     used: set[str] = set()
     for rec in recs.jurisdictions.values():
-        for ev in rec.events:
-            used.update(ev.citation_ids)
-        for ver in rec.verifications:
-            used.update(ver.citation_ids)
-        used.update(c.citation_id for c in rec.claims)
-        for w in rec.watch:
-            used.update(w.citation_ids)
-            used.update(w.resolution_citation_ids)
-        for a in rec.adopts:
-            used.update(a.citation_ids)
+        used |= cited_ids(rec)
     return sorted(set(recs.citations) - used)

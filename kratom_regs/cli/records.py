@@ -45,8 +45,8 @@ def build(root: Path, check: bool) -> None:
     _say(
         f"built datapackage/ version {built.version}, as of {built.as_of}: "
         + ", ".join(
-            f"{k} {len(v)}"
-            for k, v in built.tables.items()
+            f"{k} {v}"
+            for k, v in built.counts.items()
             if k in ("jurisdictions", "events", "status_periods", "citations")
         )
     )

@@ -95,8 +95,9 @@ class Store:
     """One cache file holding a dict. `status` says what loading found: 'off', 'missing', 'ok',
     'stale' (made by other code), 'corrupt' (damaged or unsigned); anything but 'ok' means empty."""
 
-    def __init__(self, root: Path, name: str) -> None:
-        self.path = root / CACHE_DIR / f"{name}.pickle"
+    def __init__(self, root: Path, name: str, path: Path | None = None) -> None:
+        self.path = path or root / CACHE_DIR / f"{name}.pickle"
+        self.cache_dir = root / CACHE_DIR
         self.status = "unread"
 
     def load(self) -> dict[str, Any]:
@@ -140,9 +141,83 @@ class Store:
         mac = hmac.new(_secret(), fp.encode() + payload, hashlib.sha256).hexdigest()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
+            gitignore = self.cache_dir / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n")  # never committed, even where the repository's .gitignore is not
-            write_bytes_atomic(self.path, _MAGIC + f"{fp}\n{mac}\n".encode() + payload)
+            _replace(self.path, _MAGIC + f"{fp}\n{mac}\n".encode() + payload)
         except Exception:  # a read-only checkout, a full disk: a cache is never worth failing a command for
             pass
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Atomic (never half-written) but not fsynced: a cache lost in a crash is only rebuilt, and
+    a torn file fails its signature."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class ShardedStore:
+    """A Store split by key into SHARDS files under <cache>/<name>/, for caches keyed by content hash
+    that grow with the records (parsed models, compiled units): after an edit only the shards whose
+    entries changed are written again, not the whole cache. Same `load`/`save`/`status` as Store;
+    each shard is signed, checked and rebuilt on its own."""
+
+    SHARDS = 64
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.root = root
+        self.folder = root / CACHE_DIR / name
+        self.status = "unread"
+        self._loaded: dict[int, dict[str, Any]] = {}
+
+    def _store(self, shard: int) -> Store:
+        return Store(self.root, "", self.folder / f"{shard:02x}.pickle")
+
+    @classmethod
+    def shard_of(cls, key: str) -> int:
+        return int(key[:4], 16) % cls.SHARDS
+
+    def shard_paths(self) -> list[Path]:
+        return sorted(self.folder.glob("*.pickle"))
+
+    def load(self) -> dict[str, Any]:
+        self._loaded = {}
+        if not enabled():
+            self.status = "off"
+            return {}
+        out: dict[str, Any] = {}
+        found: set[str] = set()
+        for shard in range(self.SHARDS):
+            store = self._store(shard)
+            part = store.load()
+            found.add(store.status)
+            if store.status == "ok":
+                self._loaded[shard] = part
+                out.update(part)
+        for bad in ("corrupt", "stale"):  # the worst shard decides what is reported
+            if bad in found:
+                self.status = bad
+                break
+        else:
+            self.status = "ok" if "ok" in found else "missing"
+        return out
+
+    def save(self, data: dict[str, Any]) -> None:
+        if not enabled():
+            return
+        parts: dict[int, dict[str, Any]] = {}
+        for key, value in data.items():
+            parts.setdefault(self.shard_of(key), {})[key] = value
+        for shard in range(self.SHARDS):
+            new, old = parts.get(shard, {}), self._loaded.get(shard)
+            if old is not None and new.keys() == old.keys() and all(new[k] is old[k] for k in new):
+                continue  # unchanged (the same objects loaded): not written again
+            if new:
+                self._store(shard).save(new)
+            else:
+                self._store(shard).path.unlink(missing_ok=True)
+        self._loaded = parts

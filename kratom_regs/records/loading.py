@@ -90,9 +90,9 @@ def canonical_text(model: JurisdictionRecord | Citation) -> str:
 def load_records(root: Path, sink: ErrorSink) -> Records:
     """Every record file as a model. Files whose bytes were parsed before (by any name) come from
     the parse cache with their canonical-form verdict; the rest are parsed, checked and cached."""
-    from kratom_regs.records.cache import Store, content_key
+    from kratom_regs.records.cache import ShardedStore, content_key
 
-    store = Store(root, "parsed")
+    store = ShardedStore(root, "parsed")
     cached = store.load()
     used: dict[str, Any] = {}
     recs = Records(root=root)
