@@ -62,7 +62,7 @@ def write_report(root: Path, results: list[RunResult], run_at: dt.datetime | Non
         )
     ran = {r.source for r in results}
     sources += [s for name, s in sorted(previous.items()) if name not in ran]  # a partial run keeps the others
-    sources.sort(key=lambda s: s["source"])
+    sources.sort(key=lambda s: str(s["source"]))
     doc = {"run_at": run_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": all(s["ok"] for s in sources), "sources": sources}
     write_text_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return path

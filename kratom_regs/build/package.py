@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,11 @@ class Built:
     version: str
     tables: dict[str, list[dict[str, object]]]
     records: Records | None = None  # what the package was built from (validate lints it without re-reading)
+
+
+def _primary_key(pk: tuple[str, ...]) -> Callable[[dict[str, object]], tuple[str, ...]]:
+    """Rows sort by their primary key's cells as written, so the CSV order never depends on insertion order."""
+    return lambda row: tuple(_cell(row.get(k)) for k in pk)
 
 
 def _cell(value: object) -> str:
@@ -88,8 +94,10 @@ def next_review_date(rec: JurisdictionRecord | None, current: Period) -> dt.date
     return min(dates, default=None)
 
 
-def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date) -> dict[str, list[dict]]:
-    t: dict[str, list[dict]] = {name: [] for name in (x.name for x in TABLES)}
+def make_tables(
+    recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date
+) -> dict[str, list[dict[str, object]]]:
+    t: dict[str, list[dict[str, object]]] = {name: [] for name in (x.name for x in TABLES)}
     for jid in sorted(universe):
         info = universe[jid]
         rec = recs.jurisdictions.get(jid)
@@ -193,10 +201,12 @@ def make_tables(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.
                 {"watch_id": w.watch_id, "citation_id": c, "role": "resolution"} for c in w.resolution_citation_ids
             ]
     for cid in sorted(recs.citations):
-        c = recs.citations[cid]
-        t["citations"].append({**c.model_dump(mode="python"), "is_legal_instrument": c.kind in LEGAL_INSTRUMENT_KINDS})
+        cit = recs.citations[cid]
+        t["citations"].append(
+            {**cit.model_dump(mode="python"), "is_legal_instrument": cit.kind in LEGAL_INSTRUMENT_KINDS}
+        )
     for table in TABLES:
-        t[table.name].sort(key=lambda r, pk=table.primary_key: tuple(_cell(r.get(k)) for k in pk))
+        t[table.name].sort(key=_primary_key(table.primary_key))
     return t
 
 
