@@ -18,12 +18,13 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kratom_regs.errors import AmbiguousJurisdiction, DataPackageError, InvalidArgument, JurisdictionNotFound
 
@@ -37,7 +38,7 @@ def package_path() -> Traversable:
         return bundled
     checkout = _PKG_ROOT.parent / "datapackage"
     if (checkout / "datapackage.json").is_file():
-        return checkout  # type: ignore[return-value]
+        return checkout
     raise DataPackageError("no bundled data package found: reinstall kratom-regs or run `kratom-regs build`")
 
 
@@ -298,12 +299,12 @@ class Package:
         key = _normalise(query)
         if not key:
             raise JurisdictionNotFound(query, [], why="give a name or an id")
-        hits = set(idx["names"].get(key) or ())
-        exact = idx["by_id"].get(query.strip().casefold())
+        hits: set[str] = set(idx["names"].get(key) or ())
+        exact: str | None = idx["by_id"].get(query.strip().casefold())
         if exact is not None:
             if hits - {exact}:
                 raise self._ambiguous(query, hits | {exact})
-            return exact  # type: ignore[no-any-return]
+            return exact
         if len(hits) == 1:
             return next(iter(hits))
         if hits:
@@ -318,7 +319,8 @@ class Package:
         raise JurisdictionNotFound(query, suggestions)
 
     def period_rows(self, jid: str) -> list[dict[str, str]]:
-        return self.index["periods"].get(jid, [])
+        rows: list[dict[str, str]] = self.index["periods"].get(jid, [])
+        return rows
 
 
 def _files_state(root: Traversable) -> tuple[int, ...] | None:
@@ -403,7 +405,7 @@ def open_release(version: str, where: Traversable | Path | None = None) -> Packa
     w = rl._where(where)
     led = w.joinpath(rl.LEDGER)
     sha = hashlib.sha256(led.read_bytes()).hexdigest() if led.is_file() else ""
-    return _package_cached(str(w), sha, version, w)
+    return _package_cached(str(w), sha, version, cast("Hashable", w))  # keyed by str(w)
 
 
 def open_release_cache_clear() -> None:

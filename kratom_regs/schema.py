@@ -7,6 +7,7 @@ codebook are all generated from here.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from kratom_regs.vocab import (
@@ -36,7 +37,7 @@ class Field:
     name: str
     type: str  # frictionless type: string, integer, number, boolean, date
     description: str
-    vocab: type[Vocab] | None = None
+    vocab: builtins.type[Vocab] | None = None  # `type` is a field name here
 
     def descriptor(self, required: bool = False, unique: bool = False) -> dict[str, object]:
         d: dict[str, object] = {"name": self.name, "type": self.type, "description": self.description}

@@ -99,7 +99,7 @@ class FederalRegister(Source):
     policy: ClassVar[Policy] = Policy(min_interval_s=0.5)
     default_since: ClassVar[dt.date] = dt.date(2014, 1, 1)
 
-    def query(self, ctx: RunContext, term: str, start: dt.date, end: dt.date) -> list[tuple[Response, dict]]:
+    def query(self, ctx: RunContext, term: str, start: dt.date, end: dt.date) -> list[tuple[Response, dict[str, Any]]]:
         """Every document for one term in [start, end], splitting the slice when capped."""
         params: dict[str, Any] = {
             "conditions[term]": f'"{term}"',
@@ -110,7 +110,7 @@ class FederalRegister(Source):
             "per_page": PER_PAGE,
             "order": "oldest",
         }
-        out: list[tuple[Response, dict]] = []
+        out: list[tuple[Response, dict[str, Any]]] = []
         page = 1
         while True:
             resp = ctx.fetcher.get(API, {**params, "page": page})
@@ -138,7 +138,7 @@ class FederalRegister(Source):
         return out
 
     def run(self, ctx: RunContext) -> list[Proposal]:
-        found: list[tuple[Response, dict]] = []
+        found: list[tuple[Response, dict[str, Any]]] = []
         for year in range(ctx.since.year, ctx.today.year + 1):
             start = max(ctx.since, dt.date(year, 1, 1))
             end = min(ctx.today, dt.date(year, 12, 31))

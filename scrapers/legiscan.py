@@ -52,7 +52,8 @@ class LegiScan(Source):
         if data.get("status") != "OK":
             raise ShapeError(f"legiscan: unexpected envelope status {data.get('status')!r}")
         data["_resp"] = resp
-        return data
+        envelope: dict[str, Any] = data
+        return envelope
 
     def search(self, ctx: RunContext, term: str) -> list[dict[str, Any]]:
         hits: list[dict[str, Any]] = []

@@ -62,7 +62,7 @@ def write_report(root: Path, results: list[RunResult], run_at: dt.datetime | Non
         )
     ran = {r.source for r in results}
     sources += [s for name, s in sorted(previous.items()) if name not in ran]  # a partial run keeps the others
-    sources.sort(key=lambda s: s["source"])
+    sources.sort(key=lambda s: str(s["source"]))
     doc = {"run_at": run_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": all(s["ok"] for s in sources), "sources": sources}
     write_text_atomic(path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     return path
@@ -93,6 +93,24 @@ def _state_path(root: Path, source: str) -> Path:
     return root / CACHE_DIR / "state" / f"{source}.json"
 
 
+def _transport(
+    root: Path, name: str, src: Source, replay: Path | None, since: dt.date | None, today: dt.date
+) -> tuple[Transport, dt.date, dt.date | None]:
+    """A replay answers as of its recording day and from its recorded start; a live run checks its key first."""
+    if replay is not None:
+        folder = replay / name if (replay / name / "manifest.json").is_file() else replay
+        replaying = ReplayTransport(folder)
+        recorded = replaying.manifest.get("recorded_at")
+        if recorded:
+            today = dt.date.fromisoformat(str(recorded)[:10])
+        if since is None and replaying.manifest.get("since"):
+            since = dt.date.fromisoformat(replaying.manifest["since"])
+        return replaying, today, since
+    if src.key_env:
+        api_key(src.key_env, name)  # fail early, before any request, if the key is missing
+    return LiveTransport(root / CACHE_DIR / "http", expire_after_s=3600), today, since
+
+
 def run_source(
     root: Path,
     name: str,
@@ -111,18 +129,7 @@ def run_source(
     src: Source = SOURCES[name]()
     today = dt.date.today()
     if transport is None:
-        if replay is not None:
-            folder = replay / name if (replay / name / "manifest.json").is_file() else replay
-            transport = ReplayTransport(folder)
-            recorded = transport.manifest.get("recorded_at")
-            if recorded:
-                today = dt.date.fromisoformat(str(recorded)[:10])
-            if since is None and transport.manifest.get("since"):
-                since = dt.date.fromisoformat(transport.manifest["since"])
-        else:
-            if src.key_env:
-                api_key(src.key_env, name)  # fail early, before any request, if the key is missing
-            transport = LiveTransport(root / CACHE_DIR / "http", expire_after_s=3600)
+        transport, today, since = _transport(root, name, src, replay, since, today)
     if record is not None:
         transport = RecordingTransport(transport, record / name, name)
         transport.manifest["since"] = (since or src.default_since).isoformat()

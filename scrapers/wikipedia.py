@@ -24,8 +24,10 @@ REF_URL_RE = re.compile(r"https?://[^\s|\]}<>\"]+")
 
 def _text(value: Any) -> str:
     """formatversion=2 gives a plain string; formatversion=1 gives {"*": string}."""
-    if isinstance(value, dict) and isinstance(value.get("*"), str):
-        return value["*"]
+    if isinstance(value, dict):
+        star = value.get("*")
+        if isinstance(star, str):
+            return star
     if isinstance(value, str):
         return value
     raise ShapeError("wikipedia: expected wikitext as a string or {'*': string}")

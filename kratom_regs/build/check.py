@@ -27,7 +27,7 @@ def validate_all(root: Path) -> tuple[list[str], str]:
         f"valid: {counts['jurisdictions']} jurisdictions ({coded} coded), {counts['events']} events, "
         f"{counts['citations']} citations, {counts['status_periods']} status periods; package check: valid"
     )
-    unused = uncited(built.records)
+    unused = uncited(built.records) if built.records is not None else []
     if unused:
         # a warning, not an error: a researcher may write a citation before the record that cites it
         summary += f"\nwarning: {len(unused)} citation file(s) cited by no event, verification or claim: " + ", ".join(

@@ -7,6 +7,7 @@ from pathlib import Path
 from kratom_regs.errors import ErrorSink, RecordsInvalid
 from kratom_regs.fsutil import write_text_atomic
 from kratom_regs.records.loading import Records, canonical_text, load_records
+from kratom_regs.records.models import Citation, JurisdictionRecord
 
 
 def lint_records(root: Path, *, fix: bool = False, recs: Records | None = None) -> list[str]:
@@ -19,7 +20,9 @@ def lint_records(root: Path, *, fix: bool = False, recs: Records | None = None) 
         if sink:
             raise RecordsInvalid(sink)
     changed: list[str] = []
-    items = [(recs.jurisdiction_paths[k], v) for k, v in recs.jurisdictions.items()]
+    items: list[tuple[str, JurisdictionRecord | Citation]] = [
+        (recs.jurisdiction_paths[k], v) for k, v in recs.jurisdictions.items()
+    ]
     items += [(recs.citation_paths[k], v) for k, v in recs.citations.items()]
     learned = False
     for rel, model in sorted(items, key=lambda x: x[0]):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kratom_regs.errors import ErrorSink
 from kratom_regs.records.models import Citation, JurisdictionRecord
@@ -65,7 +65,7 @@ def _record_label(data: dict[str, Any], err: dict[str, Any]) -> str:
     return label
 
 
-def parse_model(model: type, data: dict[str, Any], rel: str, sink: ErrorSink) -> Any:
+def parse_model(model: type[BaseModel], data: dict[str, Any], rel: str, sink: ErrorSink) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -77,7 +77,8 @@ def parse_model(model: type, data: dict[str, Any], rel: str, sink: ErrorSink) ->
                 # YAML 1.1 reads unquoted NO (Norway), no, yes, on, off as booleans
                 msg += (f" (YAML read an unquoted word as {str(err['input']).lower()}: write it in quotes, "
                         "e.g. 'NO' or 'no')")
-            sink.add(rel, _record_label(data, err), _loc(err), msg)
+            detail = dict(err)
+            sink.add(rel, _record_label(data, detail), _loc(detail), msg)
         return None
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 
 from kratom_regs.errors import ErrorSink
-from kratom_regs.records.models import same_day_conflicts, JurisdictionRecord
+from kratom_regs.records.models import Citation, JurisdictionRecord, same_day_conflicts
 from kratom_regs.records.universe import JurisdictionInfo, base_jurisdictions, iso_subdivision
 from kratom_regs.records.loading import Records
 from kratom_regs.vocab import LEGAL_INSTRUMENT_KINDS, STATUSES_NEEDING_LAW, WEAK_KINDS, Confidence, Level
@@ -61,7 +61,7 @@ def resolve_universe(recs: Records, sink: ErrorSink) -> dict[str, JurisdictionIn
     return universe
 
 
-def _rests_on_independent_source(cites: list) -> bool:
+def _rests_on_independent_source(cites: list[Citation]) -> bool:
     """Vendor and advocacy pages only corroborate: something else must have been read."""
     return any(c.was_read and c.kind not in WEAK_KINDS for c in cites)
 
@@ -89,8 +89,8 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
         if cit.kind not in LEGAL_INSTRUMENT_KINDS and not cit.was_read:
             sink.add(rel, cid, "accessed_date", "only a legal instrument may be cited without having been read")
 
-    def check_cites(ids: list[str], rel: str, rec: str, field_: str) -> list:
-        found = []
+    def check_cites(ids: list[str], rel: str, rec: str, field_: str) -> list[Citation]:
+        found: list[Citation] = []
         for i, c in enumerate(ids):
             if c in recs.unreadable:
                 continue  # its own file's problem is already reported: no cascade hiding the cause
@@ -171,6 +171,6 @@ def validate_records(recs: Records, sink: ErrorSink, today: dt.date | None = Non
             if len(cites) == len(a.citation_ids) and not any(c.kind in LEGAL_INSTRUMENT_KINDS for c in cites):
                 sink.add(rel, a.adoption_id, f"{where}.citation_ids",
                          "an adoption of another jurisdiction's scheduling must cite the law that makes it")
-        for a, b, var in same_day_conflicts(rec):
-            sink.add(rel, a, "effective_date", f"takes effect the same day as {b!r} but sets {var} differently")
+        for first, second, var in same_day_conflicts(rec):
+            sink.add(rel, first, "effective_date", f"takes effect the same day as {second!r} but sets {var} differently")
     return universe

@@ -101,7 +101,7 @@ def _us_rows() -> dict[str, JurisdictionInfo]:
     import pycountry
 
     rows: dict[str, JurisdictionInfo] = {}
-    for s in pycountry.subdivisions.get(country_code="US"):
+    for s in pycountry.subdivisions.get(country_code="US"):  # type: ignore[no-untyped-call]  # pycountry is untyped
         if s.code in SKIPPED_SUBDIVISIONS:
             continue
         usps = s.code.split("-")[1]
@@ -118,7 +118,7 @@ def iso_subdivision(code: str) -> JurisdictionInfo | None:
     """An ISO 3166-2 subdivision outside the US (AU-QLD), created when a record exists."""
     import pycountry
 
-    sub = pycountry.subdivisions.get(code=code)
+    sub = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]  # pycountry is untyped
     if sub is None:
         return None
     parent = sub.parent_code or sub.country_code

@@ -57,12 +57,12 @@ _FULL = "write each value out in full"
 class _NoAliasLoader(_UniqueKeys, yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases (no billion-laughs expansion)."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML stubs leave it untyped
             line = event.start_mark.line + 1
             raise YamlError(f"line {line}: YAML aliases (*name) are not allowed in records; {_FULL}")
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML stubs leave it untyped
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             line = event.start_mark.line + 1
@@ -95,7 +95,7 @@ _NoAliasLoader.add_constructor(_TIMESTAMP_TAG, _timestamp_or_text)
 #: libyaml (C) when PyYAML was built with it: ~30x faster than the pure-Python loader above, which
 #: alone was 95 % of `kratom-regs build` (profiled on 9,000 synthetic record files).
 _CSafe = getattr(yaml, "CSafeLoader", None)
-_CLoader = type("_CUniqueLoader", (_UniqueKeys, _CSafe), {}) if _CSafe is not None else None
+_CLoader: Any = type("_CUniqueLoader", (_UniqueKeys, _CSafe), {}) if _CSafe is not None else None
 if _CLoader is not None:
     _CLoader.add_constructor(_TIMESTAMP_TAG, _timestamp_or_text)
 #: An anchor (&), alias (*) or tag (!) can only start a node, i.e. follow the start of the text, a

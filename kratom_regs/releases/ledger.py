@@ -25,12 +25,13 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from kratom_regs.errors import DataPackageError, KratomRegsError
 from kratom_regs.fsutil import deterministic_zip, loads_json
@@ -167,11 +168,11 @@ def releases_path() -> Traversable:
     bundled = resources.files("kratom_regs") / "_releases"
     if bundled.joinpath(LEDGER).is_file():
         return bundled
-    return _PKG_ROOT.parent / RELEASES_DIR  # type: ignore[return-value]
+    return _PKG_ROOT.parent / RELEASES_DIR
 
 
 def _where(where: Traversable | Path | None) -> Traversable:
-    return releases_path() if where is None else where  # type: ignore[return-value]
+    return releases_path() if where is None else where
 
 
 def _child(where: Traversable, rel: str) -> Traversable:
@@ -246,7 +247,7 @@ def _rebuild(infos: list[ReleaseInfo], where: Traversable) -> dict[str, dict[str
             out[info.version] = DataPackageError(f"release {info.version} cannot be rebuilt: {broken}")
             continue
         try:
-            prev = out[info.version] = _rebuild_one(info, prev, where)  # type: ignore[assignment]
+            prev = out[info.version] = _rebuild_one(info, prev, where)
         except DataPackageError as exc:
             broken = exc
             out[info.version] = exc
@@ -262,7 +263,7 @@ def _all_files(where: Traversable) -> dict[str, dict[str, bytes] | DataPackageEr
     """Every release's files, replayed once per ledger state (a new release changes the ledger's sha256)."""
     ledger = where.joinpath(LEDGER)
     sha = _sha(ledger.read_bytes()) if ledger.is_file() else ""
-    return _all_cached(str(where), sha, where)
+    return _all_cached(str(where), sha, cast("Hashable", where))  # keyed by str(where); the folder rides along
 
 
 def release_files(version: str, where: Traversable | Path | None = None) -> dict[str, bytes]:
