@@ -78,26 +78,35 @@ def _citation(c: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _event_summary(ev: dict[str, str] | None) -> dict[str, Any] | None:
+    if ev is None:
+        return None
+    return {
+        "event_id": ev["event_id"],
+        "title": ev["title"],
+        "official_citation": ev["official_citation"],
+        "enacted_date": ev["enacted_date"] or None,
+        "enacted_date_precision": ev.get("enacted_date_precision") or None,
+        "effective_date": ev["effective_date"] or None,
+        "effective_date_precision": ev.get("effective_date_precision") or None,
+        "confidence": ev.get("confidence") or None,
+    }
+
+
 def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
     idx = citation_index(pkg)
     out: dict[str, Any] = pkg.json_row("status_periods", p, _PERIOD_SKIP)
     for key in ("valid_from_precision", "valid_to_precision"):  # releases before 0.5 have no precision columns
         out.setdefault(key, None)
-    start = idx["events"].get(p["start_event_id"]) if p["start_event_id"] else None
-    out["law"] = (
-        {
-            "event_id": start["event_id"],
-            "title": start["title"],
-            "official_citation": start["official_citation"],
-            "enacted_date": start["enacted_date"] or None,
-            "enacted_date_precision": start.get("enacted_date_precision") or None,
-            "effective_date": start["effective_date"] or None,
-            "effective_date_precision": start.get("effective_date_precision") or None,
-        }
-        if start
-        else None
-    )
-    leads = idx["event_citations"].get(p["start_event_id"], []) if p["start_event_id"] else []
+    # "under which law, since when": the event that set the status, not whatever started this period (a later
+    # alkaloid rule or an unconfirmed split); releases before 0.6 lack the columns and fall back to the period start
+    law_id = p.get("status_event_id") or p["start_event_id"]
+    if "status_since" not in p:
+        out["status_since"], out["status_since_precision"] = out["valid_from"], out["valid_from_precision"]
+    out["law"] = _event_summary(idx["events"].get(law_id) if law_id else None)
+    changed = p["start_event_id"] if p["start_event_id"] != law_id else None
+    out["period_started_by"] = _event_summary(idx["events"].get(changed) if changed else None)
+    leads = idx["event_citations"].get(law_id, []) if law_id else []
     out["citations"] = _cited(
         idx,
         idx["period_citations"].get(p["period_id"], []),

@@ -135,6 +135,25 @@ _F: list[Field] = [
     Field("valid_to_precision", "string", "Precision of valid_to: that of the next period's start.", DatePrecision),
     Field("is_current", "boolean", "Whether the period contains the package's as-of date."),
     Field("start_event_id", "string", "The event whose taking effect (or expiry) started the period."),
+    Field(
+        "status_event_id",
+        "string",
+        "The binding event in force that set the headline status (the law to name for it); empty when the "
+        "status is a verified baseline ('no control found') or unknown. May differ from start_event_id: a later "
+        "alkaloid rule starts a period without changing the status.",
+    ),
+    Field(
+        "status_since",
+        "date",
+        "Since when the status has stood under status_event_id: the start of the run of consecutive periods "
+        "sharing both. Empty means since before the first recorded law. Write it as status_since_precision says.",
+    ),
+    Field(
+        "status_since_precision",
+        "string",
+        "Precision of status_since (day, month, year, or before: in force by that date).",
+        DatePrecision,
+    ),
     Field("citation_url", "string", "URL of the first read source behind the current status."),
     Field(
         "is_unconfirmed",
@@ -294,11 +313,14 @@ TABLES: tuple[Table, ...] = (
             "unconfirmed_reason",
             "next_review_date",
             "start_event_id",
+            "status_event_id",
+            "status_since",
+            "status_since_precision",
             "official_citation",
             "citation_url",
         ),
         ("jurisdiction_id",),
-        (J, P, (("start_event_id",), "events", ("event_id",))),
+        (J, P, (("start_event_id",), "events", ("event_id",)), (("status_event_id",), "events", ("event_id",))),
         ("name", "level", "period_id", "status", "is_unconfirmed"),
     ),
     Table(
@@ -320,9 +342,12 @@ TABLES: tuple[Table, ...] = (
             "is_unconfirmed",
             "unconfirmed_reason",
             "start_event_id",
+            "status_event_id",
+            "status_since",
+            "status_since_precision",
         ),
         ("period_id",),
-        (J, (("start_event_id",), "events", ("event_id",))),
+        (J, (("start_event_id",), "events", ("event_id",)), (("status_event_id",), "events", ("event_id",))),
         ("jurisdiction_id", "is_current", "status", "is_unconfirmed"),
     ),
     Table(

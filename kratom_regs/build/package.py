@@ -128,9 +128,7 @@ def citation_row(c: Citation) -> dict[str, object]:
     return {**c.model_dump(mode="python"), "is_legal_instrument": c.kind in LEGAL_INSTRUMENT_KINDS}
 
 
-def jurisdiction_rows(
-    recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date, jid: str, t: Rows
-) -> None:
+def jurisdiction_rows(recs: Records, universe: dict[str, JurisdictionInfo], as_of: dt.date, jid: str, t: Rows) -> None:
     """Append one jurisdiction's rows to every table. They depend only on what `unit_key` hashes: the
     record, the records it adopts from, the citations either cites, its universe entry and the as-of day."""
     info = universe[jid]
@@ -169,11 +167,16 @@ def jurisdiction_rows(
                 "is_unconfirmed": p.is_unconfirmed,
                 "unconfirmed_reason": p.unconfirmed_reason,
                 "start_event_id": p.start_event_id,
+                "status_event_id": p.status_event_id,
+                "status_since": p.status_since,
+                "status_since_precision": p.status_since_precision,
             }
         )
         t["status_period_citations"] += [{"period_id": p.period_id, "citation_id": c} for c in p.citation_ids]
         t["status_period_events"] += [{"period_id": p.period_id, "event_id": e} for e in p.event_ids]
-    start_event = next((e for e in rec.events if e.event_id == current.start_event_id), None) if rec else None
+    # the law named for the status is the event that set it (rules: one answer to "under which law")
+    law_id = current.status_event_id or current.start_event_id
+    start_event = next((e for e in rec.events if e.event_id == law_id), None) if rec else None
     leads = set(start_event.citation_ids) if start_event else set()
     ranked = source_order(
         (recs.citations[c] for c in current.citation_ids),
@@ -199,6 +202,9 @@ def jurisdiction_rows(
             "unconfirmed_reason": current.unconfirmed_reason,
             "next_review_date": next_review_date(rec, current),
             "start_event_id": current.start_event_id,
+            "status_event_id": current.status_event_id,
+            "status_since": current.status_since,
+            "status_since_precision": current.status_since_precision,
             "official_citation": start_event.official_citation if start_event else None,
             "citation_url": read[0].url if read else None,
         }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kratom_regs.records.models import Event, JurisdictionRecord, Sets, event_changes
 from kratom_regs.rules import covers
@@ -68,6 +68,12 @@ class Period:
     to_precision: str | None = None  # precision of valid_to: that of the next period's start
     #: why the coded values are not confirmed from this period's start (None: nothing pending)
     unconfirmed_reason: str | None = None
+    #: the binding event in force that set the headline status (None: a baseline or no law)
+    status_event_id: str | None = None
+    #: since when this status has stood under that same event: the start of the run of periods sharing both
+    #: (a later alkaloid rule or an unconfirmed split starts a new period, not a new status)
+    status_since: dt.date | None = None
+    status_since_precision: str | None = None
 
     @property
     def is_unconfirmed(self) -> bool:
@@ -190,6 +196,7 @@ def derive_periods(
             precision(start),
             precision(end),
             unconfirmed,
+            setters[-1].event_id if setters else None,
         )
 
     periods: list[Period] = []
@@ -208,7 +215,25 @@ def derive_periods(
             periods[-1] = make(prev.valid_from, end, state, merged_active, prev.start_event_id, unconfirmed)
             continue
         periods.append(make(start, end, state, active, starter, unconfirmed))
-    return periods
+    return _with_status_since(periods)
+
+
+def _with_status_since(periods: list[Period]) -> list[Period]:
+    """The one rule for "since when": a status stands from the first period of the run that keeps both the status
+    and the event that set it, so Kentucky is regulated since its 2024 act even though a federal order adopted in
+    2026 started a new period, and an unresolved reported change does not restart the clock."""
+    out: list[Period] = []
+    for p in periods:
+        prev = out[-1] if out else None
+        if prev is not None and (prev.values["status"], prev.status_event_id) == (
+            p.values["status"],
+            p.status_event_id,
+        ):
+            since, since_precision = prev.status_since, prev.status_since_precision
+        else:
+            since, since_precision = p.valid_from, p.from_precision
+        out.append(replace(p, status_since=since, status_since_precision=since_precision))
+    return out
 
 
 def period_at(periods: list[Period], day: dt.date) -> Period:

@@ -30,7 +30,22 @@ def _law_line(ans: dict[str, Any]) -> str:
 
 
 def _since(p: dict[str, Any]) -> str:
-    return known_date(p["valid_from"], p.get("valid_from_precision"), empty="before the first recorded law")
+    """Since when the status has stood (api: status_since), not when this period's last change came."""
+    day, precision = (
+        p.get("status_since", p["valid_from"]),
+        p.get("status_since_precision", p.get("valid_from_precision")),
+    )
+    return known_date(day, precision, empty="before the first recorded law")
+
+
+def _change_line(p: dict[str, Any]) -> str | None:
+    """The latest change, when it did not change the status (an alkaloid rule, an adopted federal order)."""
+    ev = p.get("period_started_by")
+    if not ev:
+        return None
+    when = known_date(p["valid_from"], p.get("valid_from_precision"), empty="date unknown")
+    sure = f" [{ev['confidence']} confidence]" if ev.get("confidence") else ""
+    return f"{when}: {ev['official_citation'] or ev['title']}{sure}"
 
 
 @click.command()
@@ -49,6 +64,9 @@ def status(name: str, as_of: str | None, as_json: bool, data_version: str | None
     _say(f"{ans['name']} ({ans['jurisdiction_id']}, {ans['level']}) on {ans['as_of']}: {ans['status'].upper()}{sure}")
     _say(f"  since:       {_since(ans)}")
     _say(f"  law:         {_law_line(ans)}")
+    change = _change_line(ans)
+    if change:
+        _say(f"  last change: {change}")
     _say(
         f"  possession {ans['possession']} · sale {ans['sale']} · manufacture {ans['manufacture']} · "
         f"import {ans['import']}" + (f" · minimum age {ans['min_age']}" if ans.get("min_age") else "")

@@ -302,7 +302,7 @@ def _annotate(
     counts: dict[str, int] = {}
     counted: set[str] = set()
     for g in geometries:
-        key = g.get("id") if g.get("id") is not None else g["properties"].get("name", "")
+        key = str(g["id"]) if g.get("id") is not None else str(g["properties"].get("name", ""))
         jid = ids.get(key)
         props = g.setdefault("properties", {})
         if jid is None or jid not in juris:
@@ -397,7 +397,8 @@ def _shapes(
     }
     if link:
         enc["href"] = alt.Href("properties.href:N")
-    return chart.encode(**enc)
+    encoded: alt.Chart = chart.encode(**enc)
+    return encoded
 
 
 def _hatch(data: alt.NamedData, feature_filter: str | None, link: bool, inset: bool = False) -> alt.Chart:
@@ -413,10 +414,11 @@ def _hatch(data: alt.NamedData, feature_filter: str | None, link: bool, inset: b
     }
     if link:
         enc["href"] = alt.Href("properties.href:N")
-    return chart.encode(**enc)
+    encoded: alt.Chart = chart.encode(**enc)
+    return encoded
 
 
-def _confidence_key(width: int) -> alt.Chart:
+def _confidence_key(width: int) -> alt.LayerChart:
     """The second legend: what a solid and a hatched fill rest on."""
     import altair as alt
 
@@ -461,7 +463,7 @@ def _inset_projection(
 
 def _small_place_dots(
     topo: dict[str, Any], obj: str, domain: list[str], counts: dict[str, int], link: bool
-) -> alt.Chart | None:
+) -> alt.Chart | alt.LayerChart | None:
     """Dots over researched places too small to see as shapes (bounding box under SMALL_AREA)."""
     import altair as alt
 
@@ -489,7 +491,7 @@ def _small_place_dots(
     }
     if link:
         enc["href"] = alt.Href("href:N")
-    dots = (
+    dots: alt.Chart = (
         alt.Chart(alt.InlineData(values=rows))
         .mark_circle(size=70, opacity=1, stroke="#222222", strokeWidth=1)
         .encode(**enc)
@@ -587,7 +589,7 @@ def build_spec(
         geoms = topo["objects"][obj]["geometries"]
         geoms[:] = [g for g in geoms if g.get("id") not in WORLD_NOT_DRAWN]
     counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, periods, link)
-    data = alt.NamedData(name=GEO_DATASET, format=alt.DataFormat(type="topojson", feature=obj))
+    data = alt.NamedData(name=GEO_DATASET, format=alt.DataFormat(type="topojson", feature=obj))  # type: ignore[no-untyped-call]  # altair stubs
     domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
     title, subtitle, source = _titles(pkg, region, day, periods)
 
@@ -616,7 +618,7 @@ def build_spec(
                     title=alt.TitleParams(label, orient="bottom", fontSize=11, fontWeight="normal"),
                 )
             )
-        body: alt.TopLevelMixin = alt.vconcat(main, alt.hconcat(*panels, spacing=16), _confidence_key(860), spacing=10)
+        body: alt.VConcatChart = alt.vconcat(main, alt.hconcat(*panels, spacing=16), _confidence_key(860), spacing=10)
     else:
         shapes = _shapes(data, None, domain, counts, link is not None)
         hatch = _hatch(data, None, link is not None)

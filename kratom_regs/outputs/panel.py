@@ -315,7 +315,8 @@ def write_panel(pkg: Package, rows: list[dict[str, object]], output: Path, *, fo
     file is replaced only with `force`."""
     from kratom_regs.build.package import to_csv
     from kratom_regs.fsutil import check_output_file, write_bytes_atomic
-    from kratom_regs.outputs.exports import license_name, shareable, typed
+    from kratom_regs.loader import typed
+    from kratom_regs.outputs.exports import license_name, shareable
 
     cols = columns(pkg)
     suffix = output.suffix.lower()
@@ -394,12 +395,13 @@ def stata_frame(pkg: Package, rows: list[dict[str, object]]) -> tuple[Any, dict[
     """
     import pandas as pd
 
-    from kratom_regs.outputs.exports import short_description, typed
+    from kratom_regs.loader import typed
+    from kratom_regs.outputs.exports import short_description
 
     cols, types, desc = columns(pkg), _field_types(pkg), _description(pkg)
     data: dict[str, list[object]] = {}
     for c in cols:
-        values = [typed(r[c], types[c]) if isinstance(r[c], str) else r[c] for r in rows]
+        values = [typed(v, types[c]) if isinstance(v, str) else v for v in (r[c] for r in rows)]
         if types[c] == "boolean":
             data[c] = [None if v is None else int(bool(v)) for v in values]
         elif types[c] == "number":

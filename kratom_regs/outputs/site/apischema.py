@@ -61,7 +61,14 @@ def citation_schema() -> dict[str, Any]:
 
 def period_schema(pkg: Package) -> dict[str, Any]:
     props = _columns(pkg, "status_periods", {"jurisdiction_id", "is_current"})
-    for key in ("valid_from_precision", "valid_to_precision"):  # null in releases from before the columns
+    # null in releases from before the columns (the API falls back to the period start for status_since)
+    for key in (
+        "valid_from_precision",
+        "valid_to_precision",
+        "status_event_id",
+        "status_since",
+        "status_since_precision",
+    ):
         props.setdefault(key, _nullable_string())
     # null in releases from before the freshness columns (the API answers them for every release)
     props.setdefault("is_unconfirmed", {"type": ["boolean", "null"]})
@@ -77,12 +84,17 @@ def period_schema(pkg: Package) -> dict[str, Any]:
                 "enacted_date_precision",
                 "effective_date",
                 "effective_date_precision",
+                "confidence",
             )
         }
     )
     props.update(
         {
-            "law": {"anyOf": [law, {"type": "null"}]},
+            "law": {"anyOf": [law, {"type": "null"}], "description": "The event that set the status."},
+            "period_started_by": {
+                "anyOf": [law, {"type": "null"}],
+                "description": "The event that started this period when it is not the status's law.",
+            },
             "citations": {
                 "type": "array",
                 "items": {"$ref": "#/$defs/citation"},
@@ -164,6 +176,8 @@ def index_schema() -> dict[str, Any]:
             "status": {"type": "string"},
             "valid_from": _nullable_string(),
             "valid_from_precision": _nullable_string(),
+            "status_since": _nullable_string(),
+            "status_since_precision": _nullable_string(),
             "confidence": _nullable_string(),
             "last_verified_date": _nullable_string(),
             "citation_url": _nullable_string(),

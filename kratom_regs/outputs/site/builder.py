@@ -261,7 +261,7 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
     d = data.details[jid]
     cur = d["current"]
     juris = data.pkg.index["juris"]
-    parents = []
+    parents: list[dict[str, Any]] = []
     p = juris[jid]["parent_id"]
     while p:
         parents.insert(0, {"jurisdiction_id": p, "name": juris[p]["name"]})
@@ -308,7 +308,9 @@ def _jurisdiction_page(env: Any, data: _Data, jid: str, base_url: str) -> str:
             periods=[{**p, "last_day": _last_day(p)} for p in d["history"]["periods"]],
             events=events,
             citations=_cites(d["citations"]),
-            source=(_cites(cur["citations"]) or [None])[0],  # the one source shown for the status (rules.source_order)
+            source=next(
+                iter(_cites(cur["citations"])), None
+            ),  # the one source shown for the status (rules.source_order)
         )
     )
 
@@ -561,6 +563,8 @@ def _api_docs(data: _Data, root: str = API_ROOT, releases: dict[str, str] | None
                 "status": r["status"],
                 "valid_from": r["valid_from"],
                 "valid_from_precision": r["valid_from_precision"],
+                "status_since": r["status_since"] or None,
+                "status_since_precision": r["status_since_precision"] or None,
                 "confidence": r["confidence"],
                 "last_verified_date": r["last_verified_date"],
                 "citation_url": d["current"]["citation_url"],
