@@ -103,6 +103,7 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
     law_id = p.get("status_event_id") or p["start_event_id"]
     if "status_since" not in p:
         out["status_since"], out["status_since_precision"] = out["valid_from"], out["valid_from_precision"]
+        out["status_event_id"] = None
     out["law"] = _event_summary(idx["events"].get(law_id) if law_id else None)
     changed = p["start_event_id"] if p["start_event_id"] != law_id else None
     out["period_started_by"] = _event_summary(idx["events"].get(changed) if changed else None)
@@ -314,6 +315,9 @@ def jurisdictions(
                 "status": p["status"],
                 "valid_from": p["valid_from"] or None,
                 "valid_from_precision": p.get("valid_from_precision") or None,
+                # since when the status stands (releases before 0.6: the period start, the best they know)
+                "status_since": p.get("status_since", p["valid_from"]) or None,
+                "status_since_precision": p.get("status_since_precision", p.get("valid_from_precision")) or None,
                 "confidence": p["confidence"] or None,
             }
         )

@@ -179,7 +179,7 @@ def list_(status_: str | None, level: str | None, as_of: str | None, as_json: bo
                 r["name"],
                 r["level"],
                 r["status"],
-                known_date(r["valid_from"], r.get("valid_from_precision")),
+                known_date(r["status_since"], r.get("status_since_precision")),
                 r["confidence"] or "",
             ]
             for r in rows

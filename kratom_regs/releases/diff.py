@@ -270,9 +270,11 @@ def _status_changes(a: Package, b: Package, diff: Diff, names: dict[str, str], a
         fields = [{"field": v, "from": ra[v] or None, "to": rb[v] or None} for v in variables if ra[v] != rb[v]]
         if not fields:
             continue
+        # the change's own event (current_status.official_citation names the status's law, which may be older)
+        changed_by = b_events.get(rb.get("start_event_id") or "", {})
         citation = {
             "event_id": rb.get("start_event_id") or None,
-            "official_citation": rb.get("official_citation") or None,
+            "official_citation": changed_by.get("official_citation") or rb.get("official_citation") or None,
             "url": rb.get("citation_url") or None,
         }
         diff.status[jid] = {"fields": fields, "valid_from": rb.get("valid_from") or None, "citation": citation}

@@ -563,8 +563,9 @@ def _api_docs(data: _Data, root: str = API_ROOT, releases: dict[str, str] | None
                 "status": r["status"],
                 "valid_from": r["valid_from"],
                 "valid_from_precision": r["valid_from_precision"],
-                "status_since": r["status_since"] or None,
-                "status_since_precision": r["status_since_precision"] or None,
+                # releases before 0.6 have no status_since: their period start is the best they know
+                "status_since": r.get("status_since", r["valid_from"]) or None,
+                "status_since_precision": r.get("status_since_precision", r["valid_from_precision"]) or None,
                 "confidence": r["confidence"],
                 "last_verified_date": r["last_verified_date"],
                 "citation_url": d["current"]["citation_url"],
