@@ -3,4 +3,4 @@
 Written by `kratom-regs release`; do not edit by hand.
 """
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
