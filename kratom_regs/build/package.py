@@ -65,8 +65,11 @@ class Built:
 
 
 def _cell(value: object) -> str:
+    """Every CSV cell of the package is written through here (both writers)."""
     if type(value) is str:  # the commonest cell: skip the checks below (to_csv ~10 % faster)
-        return value
+        # A bare carriage return is not quoted by the csv module with "\n" line ends, so readers took it for a
+        # row break; any line break in record text is written as "\n", which is quoted.
+        return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
     if value is None:
         return ""
     if isinstance(value, bool):
