@@ -360,7 +360,8 @@ def _legend(domain: list[str], counts: dict[str, int]) -> alt.Legend:
         title="Status of the kratom leaf",
         orient="top",
         direction="vertical",
-        columns=3,
+        columns=2,
+        columnPadding=36,  # the SVG is measured with one font and shown with the reader's: room for the difference
         labelExpr=f"{json.dumps(labels)}[datum.label]",
         labelLimit=320,
         symbolStrokeColor="#555",
