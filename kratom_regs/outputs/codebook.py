@@ -7,7 +7,9 @@ file equals the generated one) keeps every definition in one place.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
+from string import Template
 
 from kratom_regs.fsutil import write_text_atomic
 from kratom_regs.outputs.panel import (
@@ -52,179 +54,38 @@ def _panel_table() -> list[str]:
     return out
 
 
-def render() -> str:
-    substances = [s.value for s in Substance]
-    headline = ["status", *ACTIVITIES, "min_age", *FLAGS]
-    alkaloid = [v for v in VARIABLES if v not in headline]
-    out = [
-        "# kratom-regs codebook",
-        "",
-        _GENERATED,
-        "",
-        "This codebook states every coded variable of the kratom-regs data package and its research panel: its "
-        "values, how it is coded, how dates are chosen, and what `unknown` and an empty cell mean. It is for "
-        "researchers who analyse the data and for anyone who wants to check a coding decision. Not legal advice.",
-        "",
-        "## Unit of observation",
-        "",
-        "- **Event** (`events.csv`): one dated legal action in one jurisdiction: a scheduling, a descheduling, a "
-        "kratom-specific regulatory act, an age limit, an alkaloid rule, an emergency or temporary order, an "
-        "administrative ban, a court ruling, a repeal, or a tracked bill, proposed rule or review. Events are the "
-        "primary facts; each cites its sources.",
-        "- **Status period** (`status_periods.csv`): for one jurisdiction, a span `[valid_from, valid_to)` during "
-        "which every coded variable is constant. Periods are derived from events, never typed by hand.",
-        "- **Panel row** (`kratom-regs panel`): one jurisdiction × one calendar period "
-        f"({', '.join(FREQS)}), holding the variables in force by the mid-period rule below.",
-        "",
-        "## How the coding works",
-        "",
-        "1. **Periods are derived.** The variables in force on day D are the *baseline*, overlaid in "
-        "effective-date order by every binding event with `effective_date` ≤ D that has not expired "
-        "(`expires_date` > D, or no expiry). Consecutive days with equal variables form one period.",
-        "2. **The baseline** is `legal` (activities `legal`, labelling, registration and testing `false`, "
-        "every alkaloid rule `none`) when a verification (`verifications.csv`) records a search that found the "
-        "listed events to be all the kratom law there; otherwise it is `unknown`.",
-        "3. **Only binding law sets a variable.** Bills, proposed rules, notices of intent and expert reviews "
-        "are events with `is_binding = false`: they are published but never change a period.",
-        "4. **An event sets only what it names** (`sets_*` columns in `events.csv`); every other variable "
-        "carries over from the period before.",
-        "5. **A temporary order or emergency rule stops coding** on its `expires_date`: from that day the "
-        "variables are those of the events still in force. But an expiry is not assumed to be a lapse: unless a "
-        "resolved `temporary_measure` watch item records what followed (a lapse, an extension or a replacement, "
-        "with its source), periods from the expiry on have `is_unconfirmed = true` and say why in "
-        "`unconfirmed_reason`. Likewise from the `reported_date` of an unresolved `reported_change`.",
-        "6. **Levels never merge.** A city or county ban does not change its state's coding, and a state law does "
-        "not change the country's. Each jurisdiction's periods describe its own law only; what applies in a place "
-        "is the list of every level above it (`kr.applicable()`).",
-        "7. **The headline is about the leaf.** `status` and the activity variables describe the kratom leaf and "
-        f"its products. The alkaloids ({', '.join(f'`{s}`' for s in substances)}) are coded apart in "
-        "`<substance>_rule`, `_schedule`, `_threshold_value` and `_threshold_unit`: a rule on 7-OH or its "
-        "analogues alone never makes the leaf `banned`.",
-        "8. **Disagreement is data.** Where sources disagree, `claims.csv` keeps what each other source says, "
-        "the decision and the reason; `confidence` and `confidence_reason` say how sure the coding is.",
-        "9. **Evidence.** Every status rests on at least one source that was read (URL and access date) and is "
-        "neither an advocacy nor a vendor page: those are corroboration only. A `banned`, `restricted` or "
-        "`regulated` status also cites the law itself (statute, bill, regulation, gazette, court, ordinance or "
-        "treaty), read or identified through a source that was read. `high` confidence needs the law or an "
-        "official page.",
-        "10. **`legal` at `low` confidence** usually means *no control found after a search*: searches in English "
-        "and the local language found no kratom listing, ban, prosecution or warning; the national drug law was "
-        "read far enough to show that it controls listed substances only; no reputable overview lists the "
-        "country as controlling kratom; but the national list itself could not be read in full. The "
-        "verification's `searched`, `finding` and `confidence_reason` say exactly what was and was not read. "
-        "Treat these rows as the best available answer, not as proof.",
-        "11. **Adopted scheduling.** Where a jurisdiction's law adopts another's drug scheduling automatically "
-        "(a record's `adopts`: e.g. Kentucky's KRS 218A.020 treats every federally controlled substance as "
-        "controlled in the same schedule), the other jurisdiction's binding alkaloid rules apply there from "
-        "their own dates (or from the adopting law's `since`, whichever is later), with the adopting law cited "
-        "beside them; temporary orders only when the adopting law reaches them (`includes_temporary`). Only "
-        "alkaloid rules are adopted: the leaf's headline status never follows another jurisdiction.",
-        "",
-        "## How dates are chosen",
-        "",
-        "- **`effective_date` drives the periods**: the day the act took effect, not the day it was signed "
-        "(`enacted_date`, kept beside it).",
-        "- **Precision**: each date has a `_precision` of `day`, `month`, `year` or `before`. A month-precision "
-        "date is the 1st of that month and a year-precision date is 1 January, so a period may start earlier than "
-        "the law did; check the precision before using a day-level difference. `before` means the true date is "
-        "unknown but the law was in force by that date (usually the date of the earliest source that shows it): "
-        "the period starts there, and the time before it stays `unknown` unless a verification says otherwise.",
-        "- **`valid_from`** is the first day of a period and **`valid_to`** the day after its last day. An empty "
-        "`valid_from` means *since before the first recorded law*; an empty `valid_to` means *still in force*.",
-        "- **The package's as-of date** (`as_of` in `datapackage.json`) is the latest day any source was read or "
-        "verified. `current_status.csv` and `is_current` describe that day; `kratom-regs export --as-of DATE` "
-        "describes another.",
-        "",
-        "## Freshness: watch items and the review policy",
-        "",
-        "- **Watch items** (`watch_items.csv`, citations in `watch_item_citations.csv`) say what will go stale and "
-        "by when: a `pending_bill` (due at its session's end), a `temporary_measure` (due at its expiry), a "
-        "`proposed_rule` (due when its comment period ends), a `court_case` (due at the next ruling or hearing), "
-        "an `announced_law` (due on its effective date), a `reported_change` (credible reports of a change not "
-        "yet coded; unconfirmed from `reported_date`) and a plain `reverify` date. An item is open until "
-        "someone records `resolved_date`, `resolution` and the source that says what happened.",
-        "- **Review policy**: an answer is due for re-verification "
-        + ", ".join(
-            f"{d} days" + f" after its `last_verified_date` at `{c}` confidence"
-            for c, d in REVIEW_INTERVAL_DAYS.items()
-        )
-        + ". `current_status.next_review_date` is the earlier of that date and the next deadline of an open "
-        "watch item; a date in the past means the row is overdue for a look.",
-        "- **`kratom-regs due`** lists everything needing a look on a day, most urgent first, and exits non-zero "
-        "when anything is overdue.",
-        "",
-        "## What `unknown` and an empty cell mean",
-        "",
-        f"- `status = unknown`: {Status.UNKNOWN.definition} A jurisdiction nobody has researched "  # type: ignore[attr-defined]
-        "(`has_record = false`) is `unknown` for all time. `unknown` is never evidence that kratom is legal.",
-        "- `status = legal` means *researched, no kratom-specific law found*: a verification records the search.",
-        "- An activity (`possession`, `sale`, `manufacture`, `import`) is `unknown` when no source establishes it.",
-        "- An **empty** cell means *not coded*: no event sets the variable and the baseline does not fix it. An "
-        "empty `min_age` means no kratom-specific minimum age is coded; an empty boolean means the sources do not "
-        "say (in a researched jurisdiction with no kratom law, `labeling_required`, `registration_required` and "
-        "`testing_required` are `false`). `local_option` is empty unless a law says whether localities may "
-        "restrict kratom.",
-        "- An empty `confidence` goes with `unknown`: there is nothing to be confident about.",
-        "",
-        "## The research panel",
-        "",
-        "`kratom-regs panel --freq year|quarter|month --start DATE [--end DATE] -o panel.csv` (or `.parquet`) "
-        "writes one row per jurisdiction × calendar period, sorted by jurisdiction and period. Periods follow "
-        "the calendar: years start on 1 January, quarters on 1 January, 1 April, 1 July and 1 October. `--start` "
-        "and `--end` are widened to whole periods; `--end` defaults to the package's as-of date.",
-        "",
-        f"**Mid-period rule.** {MID_PERIOD_RULE}",
-        "",
-        f"**Date-precision rule.** {PRECISION_RULE}",
-        "",
-        f"**Known years before the first law.** {KNOWN_YEARS_RULE}",
-        "",
-        *_panel_table(),
-        "",
-        "## Coded variables",
-        "",
-        "These columns appear in `status_periods.csv`, `current_status.csv` and the panel; `events.csv` has the "
-        "headline ones as `sets_<variable>` (the value an event sets; empty: unchanged).",
-        "",
-        "### Headline variables (the leaf)",
-        "",
-        *_variable_table(headline),
-        "",
-        "### Alkaloid variables",
-        "",
-        *_variable_table(alkaloid),
-        "",
-        "### Confidence",
-        "",
-        *_variable_table(["confidence", "confidence_reason", "last_verified_date"]),
-        "",
-        "## Vocabularies",
-        "",
-    ]
+def _vocabularies() -> str:
+    out: list[str] = []
     for name, vocab in ALL_VOCABS.items():
         out += [f"### `{name}`", "", (vocab.__doc__ or "").strip(), "", "| value | meaning |", "|---|---|"]
         out += [f"| `{v}` | {_cell(d)} |" for v, d in vocab.describe().items()]
         out.append("")
-    out += [
-        "## Tables of the data package",
-        "",
-        "Full column definitions are in `datapackage.json` and the README's data dictionary.",
-        "",
-        "| table | primary key | what it holds |",
-        "|---|---|---|",
-    ]
-    out += [f"| `{t.name}.csv` | `{', '.join(t.primary_key)}` | {_cell(t.description)} |" for t in TABLES]
-    out += [
-        "",
-        "## Versions and citing",
-        "",
-        "The package version follows SemVer: MAJOR when a column, table or value is removed or renamed, MINOR for "
-        "new jurisdictions, columns or values, PATCH for corrections. Cite the version you used (the `citation` "
-        "field of `datapackage.json`); `kratom-regs export --version X` and `kratom_regs.load(..., version=X)` "
-        "reproduce what that release published.",
-        "",
-    ]
-    return "\n".join(out)
+    return "\n".join(out) + "\n"
+
+
+def render() -> str:
+    """The prose lives in templates/codebook.md; this fills in what the code defines (tables, rules, lists)."""
+    headline = ["status", *ACTIVITIES, "min_age", *FLAGS]
+    review = ", ".join(
+        f"{d} days after its `last_verified_date` at `{c}` confidence" for c, d in REVIEW_INTERVAL_DAYS.items()
+    )
+    template = (resources.files("kratom_regs.outputs") / "templates" / "codebook.md").read_text(encoding="utf-8")
+    return Template(template).substitute(
+        generated=_GENERATED,
+        freqs=", ".join(FREQS),
+        substances=", ".join(f"`{s.value}`" for s in Substance),
+        review_policy=review,
+        unknown_definition=Status.UNKNOWN.definition,  # type: ignore[attr-defined]
+        mid_period_rule=MID_PERIOD_RULE,
+        precision_rule=PRECISION_RULE,
+        known_years_rule=KNOWN_YEARS_RULE,
+        panel_table="\n".join(_panel_table()),
+        headline_table="\n".join(_variable_table(headline)),
+        alkaloid_table="\n".join(_variable_table([v for v in VARIABLES if v not in headline])),
+        confidence_table="\n".join(_variable_table(["confidence", "confidence_reason", "last_verified_date"])),
+        vocabularies=_vocabularies(),
+        tables="\n".join(f"| `{t.name}.csv` | `{', '.join(t.primary_key)}` | {_cell(t.description)} |" for t in TABLES),
+    )
 
 
 def write(root: Path) -> Path:
