@@ -89,6 +89,7 @@ def _event_summary(ev: dict[str, str] | None) -> dict[str, Any] | None:
         "enacted_date_precision": ev.get("enacted_date_precision") or None,
         "effective_date": ev["effective_date"] or None,
         "effective_date_precision": ev.get("effective_date_precision") or None,
+        "expires_date": ev.get("expires_date") or None,
         "confidence": ev.get("confidence") or None,
     }
 
@@ -100,7 +101,7 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
         out.setdefault(key, None)
     # "under which law, since when": the event that set the status, not whatever started this period (a later
     # alkaloid rule or an unconfirmed split); releases before 0.6 lack the columns and fall back to the period start
-    law_id = p.get("status_event_id") or p["start_event_id"]
+    law_id = (p.get("status_event_id") or None) if "status_event_id" in p else p["start_event_id"]
     if "status_since" not in p:
         out["status_since"], out["status_since_precision"] = out["valid_from"], out["valid_from_precision"]
         out["status_event_id"] = None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kratom_regs import api, loader
 from kratom_regs.build.package import build
-from tests.conftest import JURISDICTIONS, event, write_repo
+from tests.conftest import JURISDICTIONS, event, verification, write_repo
 
 
 def _package(tmp_path: Path) -> loader.Package:
@@ -71,3 +71,34 @@ def test_kentucky_in_the_real_data_is_regulated_since_its_2024_act() -> None:
     assert ans["status"] == "regulated"
     assert ans["status_since"] == "2024-07-15"
     assert ans["law"]["event_id"] == "us-ky-2024-hb-293"
+
+
+def test_a_verified_baseline_names_no_law_even_after_a_rule_expired(tmp_path: Path) -> None:
+    """Ohio: legal (no control found) after an emergency rule's stated expiry. The expired rule is the period's
+    last change, never 'the law' of a status it did not set."""
+    recs = copy.deepcopy(JURISDICTIONS)
+    recs["US-OH"] = {
+        "jurisdiction_id": "US-OH",
+        "events": [
+            event(
+                "us-oh-er",
+                "2025-12-12",
+                event_type="alkaloid_rule",
+                basis="emergency_rule",
+                instrument="regulation",
+                expires_date="2026-06-10",
+                sets={},
+                substances=[{"substance": "seven_oh", "rule": "scheduled", "schedule": "I"}],
+            )
+        ],
+        "verifications": [verification("us-oh-ver")],
+    }
+    root = write_repo(tmp_path / "repo", recs)
+    build(root)
+    pkg = loader.Package.open(root / "datapackage")
+    ans = api.status_by_id(pkg, "US-OH", dt.date(2026, 7, 1))
+    assert (ans["status"], ans["status_since"], ans["law"]) == ("legal", None, None)
+    assert ans["period_started_by"]["event_id"] == "us-oh-er"
+    assert ans["period_started_by"]["expires_date"] == "2026-06-10"
+    current = {r["jurisdiction_id"]: r for r in pkg.rows("current_status")}["US-OH"]
+    assert current["official_citation"] == ""

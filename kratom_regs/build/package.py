@@ -178,7 +178,7 @@ def jurisdiction_rows(recs: Records, universe: dict[str, JurisdictionInfo], as_o
         t["status_period_citations"] += [{"period_id": p.period_id, "citation_id": c} for c in p.citation_ids]
         t["status_period_events"] += [{"period_id": p.period_id, "event_id": e} for e in p.event_ids]
     # the law named for the status is the event that set it (rules: one answer to "under which law")
-    law_id = current.status_event_id or current.start_event_id
+    law_id = current.status_event_id  # None: a verified baseline or unknown, which no law set
     start_event = next((e for e in rec.events if e.event_id == law_id), None) if rec else None
     leads = set(start_event.citation_ids) if start_event else set()
     ranked = source_order(

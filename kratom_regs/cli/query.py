@@ -45,7 +45,8 @@ def _change_line(p: dict[str, Any]) -> str | None:
         return None
     when = known_date(p["valid_from"], p.get("valid_from_precision"), empty="date unknown")
     sure = f" [{ev['confidence']} confidence]" if ev.get("confidence") else ""
-    return f"{when}: {ev['official_citation'] or ev['title']}{sure}"
+    ended = " stated expiry of" if ev.get("expires_date") and ev["expires_date"] == p["valid_from"] else ""
+    return f"{when}:{ended} {ev['official_citation'] or ev['title']}{sure}"
 
 
 @click.command()

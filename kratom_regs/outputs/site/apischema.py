@@ -84,6 +84,7 @@ def period_schema(pkg: Package) -> dict[str, Any]:
                 "enacted_date_precision",
                 "effective_date",
                 "effective_date_precision",
+                "expires_date",
                 "confidence",
             )
         }
