@@ -271,3 +271,28 @@ def test_vendored_geometry_matches_its_attribution() -> None:
     for name in ("us-states-10m.json", "world-countries-50m.json"):
         digest = hashlib.sha256(geo.joinpath(name).read_bytes()).hexdigest()
         assert f"{digest}  {name}" in note, name
+
+
+def _real_package() -> Package:
+    """The committed package itself (other tests here swap the bundled one for constructed data)."""
+    return Package.open(Path(__file__).resolve().parents[1] / "datapackage")
+
+
+def _features(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    topo = spec["datasets"][maps.GEO_DATASET]
+    return [g for obj in topo["objects"].values() for g in obj.get("geometries", [])]
+
+
+def test_map_tooltips_say_since_when_and_under_which_law_as_the_status_does() -> None:
+    """Real data: Kentucky's period began with an adopted federal order, but it is regulated since its 2024 act."""
+    spec = maps.build_spec("us", pkg=_real_package())
+    ky = next(g["properties"] for g in _features(spec) if g["properties"].get("jurisdiction_id") == "US-KY")
+    assert ky["since"] == "2024-07-15"
+    assert "HB 293" in ky["law"] and "Temporary" not in ky["law"]
+
+
+def test_world_map_names_the_coded_places_it_cannot_draw() -> None:
+    spec = maps.build_spec("world", pkg=_real_package())
+    drawn = {g["properties"].get("jurisdiction_id") for g in _features(spec)}
+    assert "TV" not in drawn  # no shape at this scale
+    assert any("Tuvalu (legal)" in line for line in spec["title"]["subtitle"])

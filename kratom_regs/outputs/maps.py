@@ -318,8 +318,13 @@ def _annotate(
             )
         else:
             p = periods[jid]
-            since = known_date(p["valid_from"], p.get("valid_from_precision"))
-            law = laws.get(p["start_event_id"], "")
+            # since when and under which law, as every output says it (build/periods: status_since, status_event_id;
+            # releases before those columns: the period start)
+            since = known_date(
+                p.get("status_since", p["valid_from"]), p.get("status_since_precision", p.get("valid_from_precision"))
+            )
+            law_id = p["status_event_id"] if "status_event_id" in p else p["start_event_id"]
+            law = laws.get(law_id, "") if law_id else ""
             confidence = p.get("confidence") or ""
             tip = (
                 f"{juris[jid]['name']}: {p['status']}"
@@ -516,6 +521,21 @@ def _low_confidence_note(periods: dict[str, dict[str, str]], shown: Callable[[st
     return f"{low} of the {len(coded)} coded places are low confidence, shown hatched{why}."
 
 
+def _undrawn_note(pkg: Package, periods: dict[str, dict[str, str]], drawn: set[str]) -> str:
+    """Coded countries the world geometry has no shape for are named, so the map never hides a coding."""
+    juris = pkg.index["juris"]
+    missing = sorted(
+        f"{juris[j]['name']} ({periods[j]['status']})"
+        for j in periods
+        if j in juris
+        and juris[j]["level"] == "country"
+        and j != "US"
+        and periods[j]["status"] != Status.UNKNOWN.value
+        and j not in drawn
+    )
+    return f"Too small to draw at this scale: {', '.join(missing)}." if missing else ""
+
+
 def _titles(pkg: Package, region: str, day: dt.date, periods: dict[str, dict[str, str]]) -> tuple[str, list[str], str]:
     from kratom_regs.api import as_of_warning
 
@@ -590,9 +610,13 @@ def build_spec(
         geoms = topo["objects"][obj]["geometries"]
         geoms[:] = [g for g in geoms if g.get("id") not in WORLD_NOT_DRAWN]
     counts = _annotate(pkg, topo["objects"][obj]["geometries"], ids, periods, link)
+    drawn = {g["properties"]["jurisdiction_id"] for g in topo["objects"][obj]["geometries"]}
     data = alt.NamedData(name=GEO_DATASET, format=alt.DataFormat(type="topojson", feature=obj))  # type: ignore[no-untyped-call]  # altair stubs
     domain = [s.value for s in Status] + ([NOT_CODED] if region == "world" and NOT_CODED in counts else [])
     title, subtitle, source = _titles(pkg, region, day, periods)
+    undrawn = _undrawn_note(pkg, periods, drawn) if region == "world" else ""
+    if undrawn:
+        subtitle.append(undrawn)
 
     if region == "us":
         inset_ids = ", ".join(json.dumps(i) for i in US_INSETS)
