@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from kratom_regs.errors import DataPackageError, InvalidArgument
 from kratom_regs.loader import Package, get_package, parse_day
-from kratom_regs.rules import out_of_range, period_on, source_rows_order
+from kratom_regs.rules import out_of_range, period_on, source_rows_order, status_law_id, status_since
 from kratom_regs.vocab import review_due_date
 
 if TYPE_CHECKING:
@@ -101,10 +101,10 @@ def _period_dict(pkg: Package, p: dict[str, str]) -> dict[str, Any]:
         out.setdefault(key, None)
     # "under which law, since when": the event that set the status, not whatever started this period (a later
     # alkaloid rule or an unconfirmed split); releases before 0.6 lack the columns and fall back to the period start
-    law_id = (p.get("status_event_id") or None) if "status_event_id" in p else p["start_event_id"]
-    if "status_since" not in p:
-        out["status_since"], out["status_since_precision"] = out["valid_from"], out["valid_from_precision"]
-        out["status_event_id"] = None
+    law_id = status_law_id(p)
+    since, since_precision = status_since(p)
+    out["status_since"], out["status_since_precision"] = since or None, since_precision
+    out.setdefault("status_event_id", None)
     out["law"] = _event_summary(idx["events"].get(law_id) if law_id else None)
     changed = p["start_event_id"] if p["start_event_id"] != law_id else None
     out["period_started_by"] = _event_summary(idx["events"].get(changed) if changed else None)
@@ -304,6 +304,7 @@ def jurisdictions(
         p = _find_period(pkg, jid, day)
         if status is not None and p["status"] != status:
             continue
+        since, since_precision = status_since(p)
         out.append(
             {
                 "jurisdiction_id": jid,
@@ -317,8 +318,8 @@ def jurisdictions(
                 "valid_from": p["valid_from"] or None,
                 "valid_from_precision": p.get("valid_from_precision") or None,
                 # since when the status stands (releases before 0.6: the period start, the best they know)
-                "status_since": p.get("status_since", p["valid_from"]) or None,
-                "status_since_precision": p.get("status_since_precision", p.get("valid_from_precision")) or None,
+                "status_since": since or None,
+                "status_since_precision": since_precision,
                 "confidence": p["confidence"] or None,
             }
         )

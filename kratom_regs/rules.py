@@ -118,3 +118,23 @@ def out_of_range(day: Day, first: Day | None, as_of: Day) -> str | None:
     if first_iso and iso < first_iso:
         return f"before the first recorded law in the data ({first_iso}): the status is carried back, not researched"
     return None
+
+
+def status_since(period: dict[str, str]) -> tuple[str, str | None]:
+    """Since when a period's status has stood, and that date's precision (build/periods sets the columns).
+
+    Releases before 0.6 have no status_since column: their period start is the best they know.
+    """
+    if "status_since" in period:
+        return period["status_since"], period.get("status_since_precision") or None
+    return period["valid_from"], period.get("valid_from_precision") or None
+
+
+def status_law_id(period: dict[str, str]) -> str | None:
+    """The event that set a period's status: the law to name for it (None: a baseline or unknown, no law).
+
+    Releases before 0.6 have no status_event_id column and named the event that started the period.
+    """
+    if "status_event_id" in period:
+        return period["status_event_id"] or None
+    return period["start_event_id"] or None

@@ -31,11 +31,7 @@ def _law_line(ans: dict[str, Any]) -> str:
 
 def _since(p: dict[str, Any]) -> str:
     """Since when the status has stood (api: status_since), not when this period's last change came."""
-    day, precision = (
-        p.get("status_since", p["valid_from"]),
-        p.get("status_since_precision", p.get("valid_from_precision")),
-    )
-    return known_date(day, precision, empty="before the first recorded law")
+    return known_date(p["status_since"], p.get("status_since_precision"), empty="before the first recorded law")
 
 
 def _change_line(p: dict[str, Any]) -> str | None:

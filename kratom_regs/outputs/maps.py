@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kratom_regs.fsutil import write_bytes_atomic
 from kratom_regs.loader import Package, get_package, parse_day
-from kratom_regs.rules import known_date, period_on
+from kratom_regs.rules import known_date, period_on, status_law_id, status_since
 from kratom_regs.textsafe import inert, inert_tree
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Confidence, Status
 
@@ -318,12 +318,8 @@ def _annotate(
             )
         else:
             p = periods[jid]
-            # since when and under which law, as every output says it (build/periods: status_since, status_event_id;
-            # releases before those columns: the period start)
-            since = known_date(
-                p.get("status_since", p["valid_from"]), p.get("status_since_precision", p.get("valid_from_precision"))
-            )
-            law_id = p["status_event_id"] if "status_event_id" in p else p["start_event_id"]
+            since = known_date(*status_since(p))  # since when and under which law, as every output says it
+            law_id = status_law_id(p)
             law = laws.get(law_id, "") if law_id else ""
             confidence = p.get("confidence") or ""
             tip = (

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from kratom_regs import api
 from kratom_regs.fsutil import replace_dir
 from kratom_regs.loader import Package, get_package, parse_day
-from kratom_regs.rules import known_date
+from kratom_regs.rules import known_date, status_since
 from kratom_regs.textsafe import inert
 from kratom_regs.vocab import UNKNOWN_IN_SHORT, Status
 
@@ -554,6 +554,7 @@ def _api_docs(data: _Data, root: str = API_ROOT, releases: dict[str, str] | None
     for r in data.rows:
         jid = r["jurisdiction_id"]
         d = data.details[jid]
+        since, since_precision = status_since(r)
         index.append(
             {
                 "jurisdiction_id": jid,
@@ -563,9 +564,8 @@ def _api_docs(data: _Data, root: str = API_ROOT, releases: dict[str, str] | None
                 "status": r["status"],
                 "valid_from": r["valid_from"],
                 "valid_from_precision": r["valid_from_precision"],
-                # releases before 0.6 have no status_since: their period start is the best they know
-                "status_since": r.get("status_since", r["valid_from"]) or None,
-                "status_since_precision": r.get("status_since_precision", r["valid_from_precision"]) or None,
+                "status_since": since or None,
+                "status_since_precision": since_precision,
                 "confidence": r["confidence"],
                 "last_verified_date": r["last_verified_date"],
                 "citation_url": d["current"]["citation_url"],
